@@ -1,0 +1,163 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { z } from 'zod';
+import { formatIssues } from '../contracts/validate.js';
+import { SawBrainError } from './errors.js';
+
+/**
+ * The configuration of a SawBrain process: parsed once at start-up from an optional JSON file
+ * (SAWBRAIN_CONFIG) overlaid by environment variables, every problem reported at once, then
+ * frozen. The table ENV_MAP is the documentation of the environment variables.
+ */
+const port = z.coerce.number().int().min(0).max(65_535);
+const bool = z.union([
+  z.boolean(),
+  z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1'),
+]);
+
+export const ConfigSchema = z.strictObject({
+  dataDir: z.string().min(1).default('data'),
+  logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  mqtt: z
+    .strictObject({
+      host: z.string().default('0.0.0.0'),
+      port: port.default(1883),
+      wsPort: port.default(8083).describe('MQTT over WebSocket; 0 disables'),
+      maxPacketBytes: z.coerce
+        .number()
+        .int()
+        .min(1024)
+        .max(256 * 1024 * 1024)
+        .default(512 * 1024),
+      keepaliveLimitS: z.coerce.number().int().min(0).max(65_535).default(600),
+      connectTimeoutMs: z.coerce.number().int().min(100).default(10_000),
+      maxTopicLevels: z.coerce.number().int().min(5).max(100).default(8),
+      persistence: z.enum(['memory', 'redis']).default('memory'),
+      redisUrl: z.string().default('redis://127.0.0.1:6379'),
+      authFailures: z
+        .strictObject({
+          maxPerAddress: z.coerce.number().int().min(1).default(10),
+          maxPerUsername: z.coerce.number().int().min(1).default(5),
+          windowMs: z.coerce.number().int().min(1000).default(60_000),
+          lockoutMs: z.coerce.number().int().min(1000).default(300_000),
+        })
+        .prefault({}),
+    })
+    .prefault({}),
+  influx: z
+    .strictObject({
+      url: z.string().url().optional().describe('InfluxDB base URL; unset = embedded SQLite store'),
+      apiVersion: z.enum(['auto', '1', '2', '3']).default('auto'),
+      token: z.string().optional().describe('2.x/3.x token (or "user:password" for 1.x with auth)'),
+      username: z.string().optional(),
+      password: z.string().optional(),
+      org: z.string().default('sawbrain'),
+      databasePrefix: z
+        .string()
+        .regex(/^[A-Za-z0-9_]*$/)
+        .default('sawbrain_'),
+      timeoutMs: z.coerce.number().int().min(100).default(10_000),
+    })
+    .prefault({}),
+  ingest: z
+    .strictObject({
+      batchMaxPoints: z.coerce.number().int().min(1).default(5000),
+      flushIntervalMs: z.coerce.number().int().min(1).default(200),
+      fsync: z.enum(['always', 'interval', 'never']).default('interval'),
+      memoryQueuePoints: z.coerce.number().int().min(1000).default(500_000),
+      retryMaxMs: z.coerce.number().int().min(100).default(10_000),
+    })
+    .prefault({}),
+  http: z.strictObject({ host: z.string().default('0.0.0.0'), port: port.default(8080) }).prefault({}),
+  simulator: z
+    .strictObject({
+      enabled: bool.default(true),
+      machines: z.coerce.number().int().min(0).max(10_000).default(20),
+      speed: z.coerce.number().min(0.1).max(10_000).default(1).describe('time acceleration factor'),
+      seed: z.coerce.number().int().default(42),
+      sampleIntervalMs: z.coerce.number().int().min(10).default(1000),
+      samplesPerMessage: z.coerce.number().int().min(1).max(5000).default(5),
+    })
+    .prefault({}),
+});
+
+export type Config = Readonly<z.infer<typeof ConfigSchema>>;
+export type ConfigInput = z.input<typeof ConfigSchema>;
+
+/** Environment variable → config path. */
+export const ENV_MAP: Record<string, string> = {
+  SAWBRAIN_DATA_DIR: 'dataDir',
+  SAWBRAIN_LOG_LEVEL: 'logLevel',
+  SAWBRAIN_MQTT_HOST: 'mqtt.host',
+  SAWBRAIN_MQTT_PORT: 'mqtt.port',
+  SAWBRAIN_MQTT_WS_PORT: 'mqtt.wsPort',
+  SAWBRAIN_MQTT_MAX_PACKET_BYTES: 'mqtt.maxPacketBytes',
+  SAWBRAIN_MQTT_PERSISTENCE: 'mqtt.persistence',
+  SAWBRAIN_REDIS_URL: 'mqtt.redisUrl',
+  SAWBRAIN_INFLUX_URL: 'influx.url',
+  SAWBRAIN_INFLUX_API: 'influx.apiVersion',
+  SAWBRAIN_INFLUX_TOKEN: 'influx.token',
+  SAWBRAIN_INFLUX_USERNAME: 'influx.username',
+  SAWBRAIN_INFLUX_PASSWORD: 'influx.password',
+  SAWBRAIN_INFLUX_ORG: 'influx.org',
+  SAWBRAIN_INFLUX_DB_PREFIX: 'influx.databasePrefix',
+  SAWBRAIN_INGEST_FSYNC: 'ingest.fsync',
+  SAWBRAIN_HTTP_HOST: 'http.host',
+  SAWBRAIN_HTTP_PORT: 'http.port',
+  SAWBRAIN_SIM_ENABLED: 'simulator.enabled',
+  SAWBRAIN_SIM_MACHINES: 'simulator.machines',
+  SAWBRAIN_SIM_SPEED: 'simulator.speed',
+  SAWBRAIN_SIM_SEED: 'simulator.seed',
+};
+
+function setPath(target: Record<string, unknown>, path: string, value: unknown): void {
+  const keys = path.split('.');
+  let node = target;
+  for (const key of keys.slice(0, -1)) {
+    if (typeof node[key] !== 'object' || node[key] === null) node[key] = {};
+    node = node[key] as Record<string, unknown>;
+  }
+  node[keys[keys.length - 1]!] = value;
+}
+
+function deepFreeze<T>(value: T): T {
+  if (value && typeof value === 'object') {
+    for (const child of Object.values(value)) deepFreeze(child);
+    Object.freeze(value);
+  }
+  return value;
+}
+
+/** Parses config from a file + env + explicit overrides (highest precedence); throws CONFIG_INVALID listing every problem. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: ConfigInput = {}): Config {
+  let raw: Record<string, unknown> = {};
+  const file = env.SAWBRAIN_CONFIG;
+  if (file) {
+    if (!existsSync(file))
+      throw new SawBrainError('CONFIG_INVALID', `SAWBRAIN_CONFIG file not found: ${file}`);
+    try {
+      raw = JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>;
+    } catch (err) {
+      throw new SawBrainError('CONFIG_INVALID', `${file} is not JSON: ${(err as Error).message}`);
+    }
+  }
+  for (const [name, path] of Object.entries(ENV_MAP)) {
+    const value = env[name];
+    if (value !== undefined && value !== '') setPath(raw, path, value);
+  }
+  raw = mergeDeep(raw, overrides as Record<string, unknown>);
+  const parsed = ConfigSchema.safeParse(raw);
+  if (!parsed.success) throw new SawBrainError('CONFIG_INVALID', formatIssues(parsed.error.issues, 50));
+  return deepFreeze(parsed.data);
+}
+
+function mergeDeep(a: Record<string, unknown>, b: Record<string, unknown>): Record<string, unknown> {
+  const out: Record<string, unknown> = { ...a };
+  for (const [k, v] of Object.entries(b)) {
+    const prev = out[k];
+    out[k] =
+      v && typeof v === 'object' && !Array.isArray(v) && prev && typeof prev === 'object'
+        ? mergeDeep(prev as Record<string, unknown>, v as Record<string, unknown>)
+        : v;
+  }
+  return out;
+}

@@ -1,0 +1,73 @@
+/**
+ * Ports of the core: the rest of the system depends on these interfaces only; adapters at the
+ * rim (stores/influx, stores/sqlite, …) implement them and the composition root picks one.
+ */
+
+/** The four logical databases of the sawing data brain. */
+export const DATABASES = ['operations', 'supplychain', 'market', 'algorithms'] as const;
+export type DatabaseName = (typeof DATABASES)[number];
+
+export type FieldValue = number | string | boolean;
+
+/**
+ * One point, InfluxDB-style: a measurement, an indexed tag set and a field set at a time.
+ * Identity is (db, measurement, tags, ts): writing the same identity again overwrites the
+ * fields it carries (idempotent replay), exactly as InfluxDB does.
+ */
+export interface Point {
+  db: DatabaseName;
+  measurement: string;
+  tags: Record<string, string>;
+  fields: Record<string, FieldValue>;
+  /** epoch milliseconds */
+  ts: number;
+}
+
+export type Aggregate = 'mean' | 'min' | 'max' | 'sum' | 'count' | 'first' | 'last';
+
+export interface SeriesQuery {
+  db: DatabaseName;
+  measurement: string;
+  /** inclusive start, epoch ms */
+  from: number;
+  /** exclusive end, epoch ms */
+  to: number;
+  /** tag equality filters */
+  where?: Record<string, string>;
+  /** fields to return; all when omitted (raw queries only) */
+  fields?: string[];
+  /** aggregate function; with `every` it buckets by time, without it it aggregates the range */
+  fn?: Aggregate;
+  /** bucket width in ms, requires `fn` */
+  every?: number;
+  /** tag keys to group by (aggregates) */
+  groupBy?: string[];
+  limit?: number;
+  order?: 'asc' | 'desc';
+}
+
+export interface SeriesRow {
+  /** epoch ms: the point's time, or the bucket start for aggregates (range start without `every`) */
+  ts: number;
+  /** the point's tags (raw) or the group's tags (aggregates) */
+  tags: Record<string, string>;
+  values: Record<string, FieldValue | null>;
+}
+
+/** Where time series live: InfluxDB 1.x/2.x/3.x or the embedded SQLite store. */
+export interface TelemetryStore {
+  readonly kind: 'influx' | 'sqlite';
+  start(): Promise<void>;
+  stop(): Promise<void>;
+  /** Durable once resolved. Rejects with a StoreUnavailable error when the backend is down. */
+  write(points: readonly Point[]): Promise<void>;
+  query(q: SeriesQuery): Promise<SeriesRow[]>;
+  /** true when the backend answers */
+  ping(): Promise<boolean>;
+}
+
+export interface Clock {
+  now(): number;
+}
+
+export const systemClock: Clock = { now: () => Date.now() };
