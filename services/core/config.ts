@@ -14,7 +14,29 @@ const bool = z.union([
   z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1'),
 ]);
 
+export const ROLES = ['broker', 'ingest', 'simulator', 'http'] as const;
+export type Role = (typeof ROLES)[number];
+
+const roleList = z.union([
+  z.array(z.enum(ROLES)),
+  z.string().transform((s, ctx) => {
+    const roles = s.split(',').map((r) => r.trim()).filter(Boolean);
+    for (const r of roles) {
+      if (!(ROLES as readonly string[]).includes(r)) {
+        ctx.addIssue({ code: 'custom', message: `unknown role "${r}" (roles: ${ROLES.join(', ')})` });
+      }
+    }
+    return roles as Role[];
+  }),
+]);
+
 export const ConfigSchema = z.strictObject({
+  roles: roleList.default([...ROLES]).describe('which services this process runs'),
+  brokerUrl: z
+    .string()
+    .regex(/^(mqtts?|wss?|tcp):\/\//, 'broker URL like mqtt://host:1883')
+    .optional()
+    .describe('broker for ingest/simulator when the broker role runs elsewhere'),
   dataDir: z.string().min(1).default('data'),
   logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   mqtt: z
@@ -63,7 +85,10 @@ export const ConfigSchema = z.strictObject({
       batchMaxPoints: z.coerce.number().int().min(1).default(5000),
       flushIntervalMs: z.coerce.number().int().min(1).default(200),
       fsync: z.enum(['always', 'interval', 'never']).default('interval'),
-      memoryQueuePoints: z.coerce.number().int().min(1000).default(500_000),
+      memoryQueueBytes: z.coerce.number().int().min(65_536).default(64 * 1024 * 1024),
+      clientId: z.string().min(1).max(64).default('sawbrain-ingest'),
+      username: z.string().min(1).default('sawbrain-ingest'),
+      password: z.string().min(16).optional().describe('ingest service password; generated when unset (embedded mode)'),
       retryMaxMs: z.coerce.number().int().min(100).default(10_000),
     })
     .prefault({}),
@@ -85,6 +110,8 @@ export type ConfigInput = z.input<typeof ConfigSchema>;
 
 /** Environment variable → config path. */
 export const ENV_MAP: Record<string, string> = {
+  SAWBRAIN_ROLES: 'roles',
+  SAWBRAIN_BROKER_URL: 'brokerUrl',
   SAWBRAIN_DATA_DIR: 'dataDir',
   SAWBRAIN_LOG_LEVEL: 'logLevel',
   SAWBRAIN_MQTT_HOST: 'mqtt.host',
@@ -101,6 +128,8 @@ export const ENV_MAP: Record<string, string> = {
   SAWBRAIN_INFLUX_ORG: 'influx.org',
   SAWBRAIN_INFLUX_DB_PREFIX: 'influx.databasePrefix',
   SAWBRAIN_INGEST_FSYNC: 'ingest.fsync',
+  SAWBRAIN_INGEST_USERNAME: 'ingest.username',
+  SAWBRAIN_INGEST_PASSWORD: 'ingest.password',
   SAWBRAIN_HTTP_HOST: 'http.host',
   SAWBRAIN_HTTP_PORT: 'http.port',
   SAWBRAIN_SIM_ENABLED: 'simulator.enabled',

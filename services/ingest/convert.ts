@@ -1,0 +1,51 @@
+import { type AnyMessage, validateTopicPayload } from '../contracts/index.js';
+import type { Point } from '../core/ports.js';
+import type { DeadLetterInput } from './ingest-state.js';
+import type { JournalRecord } from './journal.js';
+import { MEASUREMENTS, messageToPoints } from './points.js';
+import type { QualityEvent, SequenceTracker } from './sequence.js';
+
+/** What one journal record becomes: points to store, or a dead letter; plus data-quality events. */
+export interface Converted {
+  kind: string | null;
+  points: Point[];
+  samples: number;
+  dead: DeadLetterInput | null;
+  events: QualityEvent[];
+}
+
+export function positionOf(record: JournalRecord): string {
+  return `${record.end.segment}:${record.end.offset}`;
+}
+
+/** Validates one record against the standard, tracks its `(bootId, seq)` and maps it to points. */
+export function convertRecord(record: JournalRecord, tracker: SequenceTracker, now: number): Converted {
+  const { address, result } = validateTopicPayload(record.topic, record.payload);
+  if (!result.ok || !address) {
+    const reason = result.ok ? 'topic' : result.reason;
+    const message = result.ok ? 'unknown topic' : result.message;
+    return {
+      kind: address?.kind ?? null,
+      points: [],
+      samples: 0,
+      events: [],
+      dead: { pos: positionOf(record), receivedAt: now, topic: record.topic, reason, message, payload: record.payload },
+    };
+  }
+  const message = { kind: result.kind, payload: result.payload } as AnyMessage;
+  const points = messageToPoints(address, message);
+  const payload = result.payload as { bootId: string; seq: number; ts: number; lastWill?: boolean };
+  // The last will is composed at connect time and published by the broker: outside the sequence.
+  const events = payload.lastWill || message.kind === 'command' ? [] : tracker.observe(address.machine, payload.bootId, payload.seq);
+  for (const e of events) {
+    points.push({
+      db: 'operations',
+      measurement: MEASUREMENTS.dataQuality,
+      tags: { tenant: address.tenant, machine: address.machine, type: e.type },
+      fields: { bootId: e.bootId, fromSeq: e.fromSeq, toSeq: e.toSeq, count: e.count, kind: message.kind },
+      ts: payload.ts,
+    });
+  }
+  const samples = message.kind === 'telemetry' ? message.payload.samples.length : 0;
+  return { kind: message.kind, points, samples, dead: null, events };
+}

@@ -1,0 +1,346 @@
+import { join } from 'node:path';
+import mqtt, { type IPublishPacket, type MqttClient } from 'mqtt';
+import type { Registry } from 'prom-client';
+import { fleetFilter, UPLINK_KINDS } from '../contracts/index.js';
+import type { Config } from '../core/config.js';
+import { isSawBrainError } from '../core/errors.js';
+import type { Logger } from '../core/logger.js';
+import type { Point, TelemetryStore } from '../core/ports.js';
+import { type Converted, convertRecord } from './convert.js';
+import { type DeadLetterInput, IngestState } from './ingest-state.js';
+import { type Cursor, compareCursor, Journal, type JournalRecord } from './journal.js';
+import { type IngestMetrics, ingestMetrics } from './metrics.js';
+import { SequenceTracker } from './sequence.js';
+
+export interface IngestDeps {
+  config: Config;
+  store: TelemetryStore;
+  logger: Logger;
+  metrics: Registry;
+  /** e.g. mqtt://127.0.0.1:1883 */
+  brokerUrl: string;
+  username: string;
+  password: string;
+}
+
+interface Batch {
+  items: Converted[];
+  points: Point[];
+  end: Cursor;
+  seq: ReturnType<SequenceTracker['takeDirty']>;
+  dead: DeadLetterInput[];
+}
+
+const MAX_RECORDS_PER_BATCH = 20_000;
+
+/**
+ * The ingest service: a persistent QoS 1 subscriber to every machine's uplink topics.
+ *
+ *   MQTT ──► journal append (sync) ──► PUBACK          (the broker may forget the message)
+ *              │
+ *              └─► flusher: validate · (bootId, seq) · map to points ──► store.write ──► commit
+ *
+ * The journal is the spool: when the store is down the flusher backs off and the journal grows;
+ * when it returns, the backlog drains in order. See docs/architecture.md.
+ */
+export class IngestService {
+  private readonly log: Logger;
+  private readonly m: IngestMetrics;
+  private readonly journal: Journal;
+  private readonly state: IngestState;
+  private readonly tracker = new SequenceTracker();
+  private client: MqttClient | null = null;
+  private queue: JournalRecord[] = [];
+  private queueHead = 0;
+  private queueBytes = 0;
+  /** true while records exist on disk that are not in the memory queue */
+  private overflow = false;
+  private readCursor: Cursor = { segment: 0, offset: 0 };
+  private pending: Batch | null = null;
+  private running = false;
+  private loop: Promise<void> | null = null;
+  private sleeper: { timer: NodeJS.Timeout; resolve: () => void } | null = null;
+  private fsyncTimer: NodeJS.Timeout | null = null;
+  private backoffMs = 0;
+  private storeUp = true;
+
+  constructor(private readonly deps: IngestDeps) {
+    this.log = deps.logger.child({ svc: 'ingest' });
+    this.m = ingestMetrics(deps.metrics);
+    const dir = join(deps.config.dataDir, 'ingest');
+    this.journal = new Journal({ dir: join(dir, 'journal'), fsync: deps.config.ingest.fsync });
+    this.state = new IngestState(join(dir, 'ingest.sqlite'));
+  }
+
+  async start(): Promise<void> {
+    const committed = this.state.cursor();
+    this.journal.open(committed);
+    if (this.journal.repairedBytes > 0) this.log.warn({ bytes: this.journal.repairedBytes }, 'journal tail repaired');
+    this.tracker.restore(this.state.seqSnapshot());
+    this.readCursor = this.journal.committedCursor;
+    this.overflow = compareCursor(this.readCursor, this.journal.head) < 0;
+    if (this.overflow) this.log.info({ pendingBytes: this.journal.pendingBytes() }, 'replaying journal backlog');
+    this.m.pendingBytes.set(this.journal.pendingBytes());
+    if (this.deps.config.ingest.fsync === 'interval') {
+      this.fsyncTimer = setInterval(() => this.journal.sync(), 100);
+    }
+    this.running = true;
+    this.loop = this.flushLoop();
+    await this.connect();
+  }
+
+  /** Stops receiving, drains what it can within `drainMs`, and closes. Undelivered data stays journaled. */
+  async stop(drainMs = 5000): Promise<void> {
+    if (this.client) {
+      const client = this.client;
+      this.client = null;
+      await client.endAsync();
+    }
+    const deadline = Date.now() + drainMs;
+    while (this.hasBacklog() && this.storeUp && Date.now() < deadline) await sleep(20);
+    this.running = false;
+    this.wake();
+    await this.loop;
+    if (this.fsyncTimer) clearInterval(this.fsyncTimer);
+    this.journal.close();
+    this.state.close();
+  }
+
+  /** Resolves once everything received so far is in the store (tests, graceful shutdown). */
+  async drained(timeoutMs = 30_000): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    while (this.hasBacklog()) {
+      if (Date.now() > deadline) throw new Error('ingest did not drain in time');
+      this.wake();
+      await sleep(10);
+    }
+  }
+
+  get deadLetters() {
+    return this.state;
+  }
+
+  sequenceState(machine: string) {
+    return this.tracker.state(machine);
+  }
+
+  private hasBacklog(): boolean {
+    return this.pending !== null || this.queueHead < this.queue.length || this.overflow;
+  }
+
+  private async connect(): Promise<void> {
+    const { brokerUrl, username, password, config } = this.deps;
+    const client = mqtt.connect(brokerUrl, {
+      clientId: config.ingest.clientId,
+      username,
+      password,
+      clean: false,
+      protocolVersion: 4,
+      reconnectPeriod: 1000,
+      connectTimeout: 10_000,
+    });
+    // Called once per message, one at a time; the PUBACK goes out when the callback runs.
+    client.handleMessage = (packet: IPublishPacket, done: (err?: Error) => void) => {
+      try {
+        this.accept(packet.topic, packet.payload as Buffer);
+        done();
+      } catch (err) {
+        this.log.error({ err }, 'journal append failed; message not acknowledged');
+        done(err as Error);
+      }
+    };
+    client.on('connect', (connack) => {
+      this.log.info({ sessionPresent: connack.sessionPresent }, 'connected to broker');
+      if (!connack.sessionPresent) {
+        const filters = Object.fromEntries(UPLINK_KINDS.map((k) => [fleetFilter(k), { qos: 1 as const }]));
+        client.subscribe(filters, (err, granted) => {
+          if (err) this.log.error({ err }, 'subscribe failed');
+          else if (granted?.some((g) => g.qos === 128)) this.log.error({ granted }, 'subscription refused by broker');
+        });
+      }
+    });
+    client.on('error', (err) => this.log.warn({ err: err.message }, 'mqtt error'));
+    client.on('offline', () => this.log.warn('broker offline; reconnecting'));
+    this.client = client;
+    await new Promise<void>((resolve, reject) => {
+      const onConnect = () => {
+        client.off('error', onError);
+        resolve();
+      };
+      const onError = (err: Error) => {
+        client.off('connect', onConnect);
+        reject(err);
+      };
+      client.once('connect', onConnect);
+      client.once('error', onError);
+    });
+  }
+
+  /** The acknowledgement path: journal, then queue for the flusher. Synchronous by design. */
+  private accept(topic: string, payload: Buffer): void {
+    const before = this.journal.head;
+    const end = this.journal.append(topic, payload);
+    this.m.received.inc();
+    if (this.overflow) return;
+    const size = payload.length + topic.length;
+    if (this.queueBytes + size > this.deps.config.ingest.memoryQueueBytes) {
+      // Memory is full (store down for a while): the rest is read back from disk in order.
+      this.overflow = true;
+      this.readCursor = before;
+      return;
+    }
+    this.queue.push({ topic, payload, end });
+    this.queueBytes += size;
+  }
+
+  private take(max: number): JournalRecord[] {
+    if (this.queueHead < this.queue.length) {
+      const out = this.queue.slice(this.queueHead, this.queueHead + max);
+      this.queueHead += out.length;
+      for (const r of out) this.queueBytes -= r.payload.length + r.topic.length;
+      if (this.queueHead > 4096 && this.queueHead * 2 > this.queue.length) {
+        this.queue = this.queue.slice(this.queueHead);
+        this.queueHead = 0;
+      }
+      return out;
+    }
+    if (!this.overflow) return [];
+    const out = this.journal.read(this.readCursor, max);
+    if (out.length === 0) {
+      this.overflow = false; // caught up with the head: appends go to memory again
+      return out;
+    }
+    this.readCursor = out[out.length - 1]!.end;
+    return out;
+  }
+
+  private buildBatch(): Batch | null {
+    const maxPoints = this.deps.config.ingest.batchMaxPoints;
+    const items: Converted[] = [];
+    const points: Point[] = [];
+    const dead: DeadLetterInput[] = [];
+    let end: Cursor | null = null;
+    const now = Date.now();
+    while (points.length < maxPoints && items.length < MAX_RECORDS_PER_BATCH) {
+      const records = this.take(Math.min(256, MAX_RECORDS_PER_BATCH - items.length));
+      if (records.length === 0) break;
+      for (const record of records) {
+        const c = convertRecord(record, this.tracker, now);
+        items.push(c);
+        for (const p of c.points) points.push(p);
+        if (c.dead) dead.push(c.dead);
+        end = record.end;
+      }
+    }
+    if (!end) return null;
+    return { items, points, end, seq: this.tracker.takeDirty(), dead };
+  }
+
+  private async flushLoop(): Promise<void> {
+    while (this.running || this.pending) {
+      if (!this.pending) this.pending = this.buildBatch();
+      if (!this.pending) {
+        if (!this.running) break;
+        await this.sleep(this.deps.config.ingest.flushIntervalMs);
+        continue;
+      }
+      try {
+        await this.writeBatch(this.pending);
+        this.commit(this.pending);
+        this.pending = null;
+        this.backoffMs = 0;
+        this.setStoreUp(true);
+      } catch (err) {
+        this.m.storeErrors.labels(isSawBrainError(err) ? err.code : 'UNKNOWN').inc();
+        this.setStoreUp(false, err);
+        if (!this.running) break; // shutting down: the batch stays journaled for the next start
+        this.backoffMs = Math.min(this.deps.config.ingest.retryMaxMs, Math.max(100, this.backoffMs * 2));
+        await this.sleep(this.backoffMs);
+      }
+    }
+  }
+
+  private async writeBatch(batch: Batch): Promise<void> {
+    if (batch.points.length === 0) return;
+    const timer = this.m.batchSeconds.startTimer();
+    try {
+      await this.deps.store.write(batch.points);
+    } catch (err) {
+      if (!isSawBrainError(err, 'STORE_REJECTED')) throw err;
+      await this.writeOneByOne(batch);
+    } finally {
+      timer();
+    }
+  }
+
+  /** A batch the store rejects as bad data: find the offending records and dead-letter them. */
+  private async writeOneByOne(batch: Batch): Promise<void> {
+    const now = Date.now();
+    for (const item of batch.items) {
+      if (item.points.length === 0) continue;
+      try {
+        await this.deps.store.write(item.points);
+      } catch (err) {
+        if (!isSawBrainError(err, 'STORE_REJECTED')) throw err;
+        const first = item.points[0]!;
+        batch.dead.push({
+          pos: `rejected:${first.tags.machine}:${first.ts}:${batch.end.segment}:${batch.end.offset}`,
+          receivedAt: now,
+          topic: `${first.measurement}/${first.tags.tenant}/${first.tags.machine}`,
+          reason: 'store-rejected',
+          message: err.message,
+          payload: Buffer.from(JSON.stringify(item.points).slice(0, 65_536)),
+        });
+        item.points = [];
+        item.samples = 0;
+      }
+    }
+  }
+
+  private commit(batch: Batch): void {
+    this.state.commit(batch.end, batch.seq, batch.dead);
+    this.journal.release(batch.end);
+    let written = 0;
+    for (const item of batch.items) {
+      written += item.points.length;
+      if (item.kind) this.m.messages.labels(item.kind).inc();
+      this.m.samples.inc(item.samples);
+      for (const e of item.events) this.m.quality.labels(e.type).inc();
+    }
+    for (const d of batch.dead) this.m.deadLetters.labels(d.reason).inc();
+    this.m.points.inc(written);
+    this.m.pendingBytes.set(this.journal.pendingBytes());
+  }
+
+  private setStoreUp(up: boolean, err?: unknown): void {
+    if (up !== this.storeUp) {
+      if (up) this.log.info('store reachable again; draining journal');
+      else this.log.warn({ err: (err as Error)?.message }, 'store write failed; spooling to journal');
+    }
+    this.storeUp = up;
+    this.m.storeUp.set(up ? 1 : 0);
+  }
+
+  private sleep(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => {
+        this.sleeper = null;
+        resolve();
+      }, ms);
+      this.sleeper = { timer, resolve };
+    });
+  }
+
+  private wake(): void {
+    if (this.sleeper) {
+      clearTimeout(this.sleeper.timer);
+      const { resolve } = this.sleeper;
+      this.sleeper = null;
+      resolve();
+    }
+  }
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((r) => setTimeout(r, ms));
+}

@@ -1,0 +1,259 @@
+import {
+  closeSync,
+  existsSync,
+  fstatSync,
+  fsyncSync,
+  ftruncateSync,
+  mkdirSync,
+  openSync,
+  readdirSync,
+  readSync,
+  unlinkSync,
+  writeSync,
+} from 'node:fs';
+import { join } from 'node:path';
+
+/**
+ * The ingest journal: an append-only, segmented log of accepted MQTT messages on local disk.
+ *
+ * Ingest appends every accepted message here *before* it acknowledges it (PUBACK), so a message
+ * the broker considers delivered is on disk. A flusher drains the journal into the time-series
+ * store in batches and commits a cursor once the store has the data. While the store is
+ * unreachable the journal simply grows (it is the spool); on restart everything after the
+ * committed cursor is replayed in order. Writes are idempotent, so replaying a record that was
+ * stored just before a crash does no harm.
+ *
+ * Record layout: u16 magic 0x5342 | u16 topic length | u32 payload length | topic | payload.
+ * A torn record at the tail (crash mid-write) is truncated away on open.
+ */
+const MAGIC = 0x5342;
+const HEADER = 8;
+const SEGMENT_RE = /^(\d{12})\.jrnl$/;
+
+export interface Cursor {
+  segment: number;
+  offset: number;
+}
+
+export interface JournalRecord {
+  topic: string;
+  payload: Buffer;
+  /** position just after this record */
+  end: Cursor;
+}
+
+export type FsyncMode = 'always' | 'interval' | 'never';
+
+export interface JournalOptions {
+  dir: string;
+  fsync: FsyncMode;
+  maxSegmentBytes?: number;
+}
+
+export function compareCursor(a: Cursor, b: Cursor): number {
+  return a.segment - b.segment || a.offset - b.offset;
+}
+
+export class Journal {
+  private readonly dir: string;
+  private readonly fsyncMode: FsyncMode;
+  private readonly maxSegmentBytes: number;
+  private fd = -1;
+  private writeSegment = 0;
+  private writeOffset = 0;
+  private dirty = false;
+  private committed: Cursor = { segment: 0, offset: 0 };
+  private readonly header = Buffer.alloc(HEADER);
+  private truncatedBytes = 0;
+
+  constructor(opts: JournalOptions) {
+    this.dir = opts.dir;
+    this.fsyncMode = opts.fsync;
+    this.maxSegmentBytes = opts.maxSegmentBytes ?? 64 * 1024 * 1024;
+  }
+
+  /**
+   * Opens the journal at the committed cursor (kept by the caller, atomically with what it
+   * derived from the records) and truncates a torn tail.
+   */
+  open(committed: Cursor | null): void {
+    mkdirSync(this.dir, { recursive: true });
+    if (committed) this.committed = { ...committed };
+    const segments = this.segments();
+    const last = segments.at(-1) ?? Math.max(1, this.committed.segment);
+    if (this.committed.segment === 0) this.committed = { segment: segments[0] ?? last, offset: 0 };
+    this.openSegment(last);
+    this.truncatedBytes = this.repairTail();
+  }
+
+  /** Bytes dropped from a torn tail record when the journal was opened. */
+  get repairedBytes(): number {
+    return this.truncatedBytes;
+  }
+
+  /** Appends one record synchronously; on return it is in the OS (and on disk if fsync=always). */
+  append(topic: string, payload: Buffer): Cursor {
+    const topicLen = Buffer.byteLength(topic);
+    if (this.writeOffset > 0 && this.writeOffset + HEADER + topicLen + payload.length > this.maxSegmentBytes) {
+      this.rotate();
+    }
+    const record = Buffer.allocUnsafe(HEADER + topicLen + payload.length);
+    record.writeUInt16BE(MAGIC, 0);
+    record.writeUInt16BE(topicLen, 2);
+    record.writeUInt32BE(payload.length, 4);
+    record.write(topic, HEADER, 'utf8');
+    payload.copy(record, HEADER + topicLen);
+    writeSync(this.fd, record, 0, record.length, this.writeOffset);
+    this.writeOffset += record.length;
+    if (this.fsyncMode === 'always') fsyncSync(this.fd);
+    else this.dirty = true;
+    return { segment: this.writeSegment, offset: this.writeOffset };
+  }
+
+  /** fsync if anything was appended since the last sync (the 'interval' policy calls this on a timer). */
+  sync(): void {
+    if (this.dirty && this.fd >= 0) {
+      fsyncSync(this.fd);
+      this.dirty = false;
+    }
+  }
+
+  get head(): Cursor {
+    return { segment: this.writeSegment, offset: this.writeOffset };
+  }
+
+  get committedCursor(): Cursor {
+    return { ...this.committed };
+  }
+
+  /** Reads records from `from` up to `maxRecords` or the current head. */
+  read(from: Cursor, maxRecords: number): JournalRecord[] {
+    const out: JournalRecord[] = [];
+    let seg = from.segment;
+    let off = from.offset;
+    while (out.length < maxRecords && compareCursor({ segment: seg, offset: off }, this.head) < 0) {
+      const path = this.segmentPath(seg);
+      if (!existsSync(path)) {
+        seg = this.nextSegmentAfter(seg);
+        off = 0;
+        continue;
+      }
+      const fd = openSync(path, 'r');
+      try {
+        const size = seg === this.writeSegment ? this.writeOffset : fstatSync(fd).size;
+        if (off >= size) {
+          if (seg === this.writeSegment) break;
+          seg = this.nextSegmentAfter(seg);
+          off = 0;
+          continue;
+        }
+        const buf = Buffer.allocUnsafe(Math.min(size - off, 8 * 1024 * 1024));
+        const got = readSync(fd, buf, 0, buf.length, off);
+        let p = 0;
+        while (out.length < maxRecords && p + HEADER <= got) {
+          if (buf.readUInt16BE(p) !== MAGIC) throw new Error(`journal segment ${seg} corrupt at ${off + p}`);
+          const topicLen = buf.readUInt16BE(p + 2);
+          const payloadLen = buf.readUInt32BE(p + 4);
+          const len = HEADER + topicLen + payloadLen;
+          if (p + len > got) {
+            if (len > buf.length) throw new Error(`journal record at ${seg}:${off + p} larger than read buffer`);
+            break;
+          }
+          const topic = buf.toString('utf8', p + HEADER, p + HEADER + topicLen);
+          const payload = Buffer.from(buf.subarray(p + HEADER + topicLen, p + len));
+          p += len;
+          out.push({ topic, payload, end: { segment: seg, offset: off + p } });
+        }
+        if (p === 0 && out.length < maxRecords) throw new Error(`journal segment ${seg} truncated at ${off}`);
+        off += p;
+      } finally {
+        closeSync(fd);
+      }
+    }
+    return out;
+  }
+
+  /** Marks everything up to `cursor` as stored (the caller persisted it); deletes stored segments. */
+  release(cursor: Cursor): void {
+    if (compareCursor(cursor, this.committed) <= 0) return;
+    this.committed = { ...cursor };
+    for (const seg of this.segments()) {
+      if (seg < cursor.segment) unlinkSync(this.segmentPath(seg));
+    }
+  }
+
+  /** Bytes on disk not yet committed (approximate across segments). */
+  pendingBytes(): number {
+    let total = 0;
+    for (const seg of this.segments()) {
+      if (seg < this.committed.segment) continue;
+      const size = seg === this.writeSegment ? this.writeOffset : this.sizeOf(seg);
+      total += seg === this.committed.segment ? Math.max(0, size - this.committed.offset) : size;
+    }
+    return total;
+  }
+
+  close(): void {
+    if (this.fd >= 0) {
+      fsyncSync(this.fd);
+      closeSync(this.fd);
+      this.fd = -1;
+    }
+  }
+
+  private rotate(): void {
+    fsyncSync(this.fd);
+    closeSync(this.fd);
+    this.openSegment(this.writeSegment + 1);
+  }
+
+  private openSegment(seg: number): void {
+    this.writeSegment = seg;
+    this.fd = openSync(this.segmentPath(seg), existsSync(this.segmentPath(seg)) ? 'r+' : 'w+');
+    this.writeOffset = fstatSync(this.fd).size;
+  }
+
+  /** Walks the write segment from its start and cuts off an incomplete trailing record. */
+  private repairTail(): number {
+    const size = this.writeOffset;
+    let off = 0;
+    const header = this.header;
+    while (off + HEADER <= size) {
+      readSync(this.fd, header, 0, HEADER, off);
+      if (header.readUInt16BE(0) !== MAGIC) break;
+      const len = HEADER + header.readUInt16BE(2) + header.readUInt32BE(4);
+      if (off + len > size) break;
+      off += len;
+    }
+    if (off < size) {
+      ftruncateSync(this.fd, off);
+      this.writeOffset = off;
+    }
+    return size - off;
+  }
+
+  private segments(): number[] {
+    return readdirSync(this.dir)
+      .map((f) => SEGMENT_RE.exec(f)?.[1])
+      .filter((s): s is string => s !== undefined)
+      .map(Number)
+      .sort((a, b) => a - b);
+  }
+
+  private nextSegmentAfter(seg: number): number {
+    return this.segments().find((s) => s > seg) ?? this.writeSegment;
+  }
+
+  private sizeOf(seg: number): number {
+    const fd = openSync(this.segmentPath(seg), 'r');
+    try {
+      return fstatSync(fd).size;
+    } finally {
+      closeSync(fd);
+    }
+  }
+
+  private segmentPath(seg: number): string {
+    return join(this.dir, `${String(seg).padStart(12, '0')}.jrnl`);
+  }
+}
