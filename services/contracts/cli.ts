@@ -48,7 +48,10 @@ export function validateFile(file: string, opts: { kind?: string; topic?: string
         }
       });
   }
-  const fallbackKind = (opts.kind as MessageKind | undefined) ?? (opts.topic ? parseTopic(opts.topic)?.kind : undefined) ?? kindFromName(file);
+  const fallbackKind =
+    (opts.kind as MessageKind | undefined) ??
+    (opts.topic ? parseTopic(opts.topic)?.kind : undefined) ??
+    kindFromName(file);
   const report: FileReport = { file, valid: 0, invalid: [] };
   entries.forEach((entry, index) => {
     const e = entry as { topic?: unknown; payload?: unknown; __notJson?: string };
@@ -68,7 +71,11 @@ export function validateFile(file: string, opts: { kind?: string; topic?: string
       payload = e.payload;
     }
     if (!kind || !(MESSAGE_KINDS as string[]).includes(kind)) {
-      report.invalid.push({ index, kind: String(kind), message: `unknown kind; use --kind (${MESSAGE_KINDS.join(', ')})` });
+      report.invalid.push({
+        index,
+        kind: String(kind),
+        message: `unknown kind; use --kind (${MESSAGE_KINDS.join(', ')})`,
+      });
       return;
     }
     const result = validateMessage(kind, payload);

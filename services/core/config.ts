@@ -20,7 +20,10 @@ export type Role = (typeof ROLES)[number];
 const roleList = z.union([
   z.array(z.enum(ROLES)),
   z.string().transform((s, ctx) => {
-    const roles = s.split(',').map((r) => r.trim()).filter(Boolean);
+    const roles = s
+      .split(',')
+      .map((r) => r.trim())
+      .filter(Boolean);
     for (const r of roles) {
       if (!(ROLES as readonly string[]).includes(r)) {
         ctx.addIssue({ code: 'custom', message: `unknown role "${r}" (roles: ${ROLES.join(', ')})` });
@@ -85,10 +88,18 @@ export const ConfigSchema = z.strictObject({
       batchMaxPoints: z.coerce.number().int().min(1).default(5000),
       flushIntervalMs: z.coerce.number().int().min(1).default(200),
       fsync: z.enum(['always', 'interval', 'never']).default('interval'),
-      memoryQueueBytes: z.coerce.number().int().min(65_536).default(64 * 1024 * 1024),
+      memoryQueueBytes: z.coerce
+        .number()
+        .int()
+        .min(65_536)
+        .default(64 * 1024 * 1024),
       clientId: z.string().min(1).max(64).default('sawbrain-ingest'),
       username: z.string().min(1).default('sawbrain-ingest'),
-      password: z.string().min(16).optional().describe('ingest service password; generated when unset (embedded mode)'),
+      password: z
+        .string()
+        .min(16)
+        .optional()
+        .describe('ingest service password; generated when unset (embedded mode)'),
       retryMaxMs: z.coerce.number().int().min(100).default(10_000),
     })
     .prefault({}),

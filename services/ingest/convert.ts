@@ -29,14 +29,24 @@ export function convertRecord(record: JournalRecord, tracker: SequenceTracker, n
       points: [],
       samples: 0,
       events: [],
-      dead: { pos: positionOf(record), receivedAt: now, topic: record.topic, reason, message, payload: record.payload },
+      dead: {
+        pos: positionOf(record),
+        receivedAt: now,
+        topic: record.topic,
+        reason,
+        message,
+        payload: record.payload,
+      },
     };
   }
   const message = { kind: result.kind, payload: result.payload } as AnyMessage;
   const points = messageToPoints(address, message);
   const payload = result.payload as { bootId: string; seq: number; ts: number; lastWill?: boolean };
   // The last will is composed at connect time and published by the broker: outside the sequence.
-  const events = payload.lastWill || message.kind === 'command' ? [] : tracker.observe(address.machine, payload.bootId, payload.seq);
+  const events =
+    payload.lastWill || message.kind === 'command'
+      ? []
+      : tracker.observe(address.machine, payload.bootId, payload.seq);
   for (const e of events) {
     points.push({
       db: 'operations',

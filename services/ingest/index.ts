@@ -1,6 +1,6 @@
 export { convertRecord } from './convert.js';
-export { type DeadLetter, type DeadLetterReason, IngestState } from './ingest-state.js';
 export { type IngestDeps, IngestService } from './ingest-service.js';
+export { type DeadLetter, type DeadLetterReason, IngestState } from './ingest-state.js';
 export { type Cursor, Journal } from './journal.js';
 export { MEASUREMENTS, messageToPoints } from './points.js';
 export { type QualityEvent, SequenceTracker } from './sequence.js';

@@ -63,6 +63,8 @@ export class IngestService {
   private fsyncTimer: NodeJS.Timeout | null = null;
   private backoffMs = 0;
   private storeUp = true;
+  private stopped = false;
+  private readonly counts = { received: 0, samplesStored: 0, pointsStored: 0, deadLetters: 0 };
 
   constructor(private readonly deps: IngestDeps) {
     this.log = deps.logger.child({ svc: 'ingest' });
@@ -75,11 +77,13 @@ export class IngestService {
   async start(): Promise<void> {
     const committed = this.state.cursor();
     this.journal.open(committed);
-    if (this.journal.repairedBytes > 0) this.log.warn({ bytes: this.journal.repairedBytes }, 'journal tail repaired');
+    if (this.journal.repairedBytes > 0)
+      this.log.warn({ bytes: this.journal.repairedBytes }, 'journal tail repaired');
     this.tracker.restore(this.state.seqSnapshot());
     this.readCursor = this.journal.committedCursor;
     this.overflow = compareCursor(this.readCursor, this.journal.head) < 0;
-    if (this.overflow) this.log.info({ pendingBytes: this.journal.pendingBytes() }, 'replaying journal backlog');
+    if (this.overflow)
+      this.log.info({ pendingBytes: this.journal.pendingBytes() }, 'replaying journal backlog');
     this.m.pendingBytes.set(this.journal.pendingBytes());
     if (this.deps.config.ingest.fsync === 'interval') {
       this.fsyncTimer = setInterval(() => this.journal.sync(), 100);
@@ -91,6 +95,8 @@ export class IngestService {
 
   /** Stops receiving, drains what it can within `drainMs`, and closes. Undelivered data stays journaled. */
   async stop(drainMs = 5000): Promise<void> {
+    if (this.stopped) return;
+    this.stopped = true;
     if (this.client) {
       const client = this.client;
       this.client = null;
@@ -116,8 +122,18 @@ export class IngestService {
     }
   }
 
-  get deadLetters() {
-    return this.state;
+  /** Dead letters kept with their reason (newest first). */
+  deadLetters(limit = 100) {
+    return this.state.deadLetters(limit);
+  }
+
+  stats() {
+    return {
+      ...this.counts,
+      pendingBytes: this.journal.pendingBytes(),
+      storeUp: this.storeUp,
+      backlog: this.hasBacklog(),
+    };
   }
 
   sequenceState(machine: string) {
@@ -155,7 +171,8 @@ export class IngestService {
         const filters = Object.fromEntries(UPLINK_KINDS.map((k) => [fleetFilter(k), { qos: 1 as const }]));
         client.subscribe(filters, (err, granted) => {
           if (err) this.log.error({ err }, 'subscribe failed');
-          else if (granted?.some((g) => g.qos === 128)) this.log.error({ granted }, 'subscription refused by broker');
+          else if (granted?.some((g) => g.qos === 128))
+            this.log.error({ granted }, 'subscription refused by broker');
         });
       }
     });
@@ -181,6 +198,7 @@ export class IngestService {
     const before = this.journal.head;
     const end = this.journal.append(topic, payload);
     this.m.received.inc();
+    this.counts.received++;
     if (this.overflow) return;
     const size = payload.length + topic.length;
     if (this.queueBytes + size > this.deps.config.ingest.memoryQueueBytes) {
@@ -309,6 +327,9 @@ export class IngestService {
     }
     for (const d of batch.dead) this.m.deadLetters.labels(d.reason).inc();
     this.m.points.inc(written);
+    this.counts.pointsStored += written;
+    this.counts.deadLetters += batch.dead.length;
+    this.counts.samplesStored += batch.items.reduce((n, i) => n + i.samples, 0);
     this.m.pendingBytes.set(this.journal.pendingBytes());
   }
 

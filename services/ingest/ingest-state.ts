@@ -57,19 +57,23 @@ export class IngestState {
       'INSERT OR IGNORE INTO dead_letter (pos, received_at, topic, reason, message, payload) VALUES (?, ?, ?, ?, ?, ?)',
     );
     const trim = this.db.prepare('DELETE FROM dead_letter WHERE id <= (SELECT MAX(id) FROM dead_letter) - ?');
-    this.commitTx = this.db.transaction((cursor: Cursor, seq: Record<string, SeqState>, dead: DeadLetterInput[]) => {
-      setCursor.run(cursor.segment, cursor.offset);
-      for (const [machine, s] of Object.entries(seq)) setSeq.run(machine, s.bootId, s.maxSeq, s.missing);
-      for (const d of dead) {
-        const text = d.payload.toString('utf8', 0, Math.min(d.payload.length, MAX_PAYLOAD_CHARS));
-        addDead.run(d.pos, d.receivedAt, d.topic.slice(0, 1024), d.reason, d.message.slice(0, 2000), text);
-      }
-      if (dead.length > 0) trim.run(this.maxDeadLetters);
-    });
+    this.commitTx = this.db.transaction(
+      (cursor: Cursor, seq: Record<string, SeqState>, dead: DeadLetterInput[]) => {
+        setCursor.run(cursor.segment, cursor.offset);
+        for (const [machine, s] of Object.entries(seq)) setSeq.run(machine, s.bootId, s.maxSeq, s.missing);
+        for (const d of dead) {
+          const text = d.payload.toString('utf8', 0, Math.min(d.payload.length, MAX_PAYLOAD_CHARS));
+          addDead.run(d.pos, d.receivedAt, d.topic.slice(0, 1024), d.reason, d.message.slice(0, 2000), text);
+        }
+        if (dead.length > 0) trim.run(this.maxDeadLetters);
+      },
+    );
   }
 
   cursor(): Cursor | null {
-    const row = this.db.prepare('SELECT segment, offset FROM cursor WHERE id = 1').get() as Cursor | undefined;
+    const row = this.db.prepare('SELECT segment, offset FROM cursor WHERE id = 1').get() as
+      | Cursor
+      | undefined;
     return row ?? null;
   }
 
@@ -91,10 +95,9 @@ export class IngestState {
 
   deadLetters(limit = 100, reason?: DeadLetterReason): DeadLetter[] {
     const sql = `SELECT id, pos, received_at, topic, reason, message, payload FROM dead_letter ${reason ? 'WHERE reason = ?' : ''} ORDER BY id DESC LIMIT ?`;
-    const rows = (reason ? this.db.prepare(sql).all(reason, limit) : this.db.prepare(sql).all(limit)) as Record<
-      string,
-      unknown
-    >[];
+    const rows = (
+      reason ? this.db.prepare(sql).all(reason, limit) : this.db.prepare(sql).all(limit)
+    ) as Record<string, unknown>[];
     return rows.map((r) => ({
       id: r.id as number,
       pos: r.pos as string,

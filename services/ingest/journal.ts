@@ -94,7 +94,10 @@ export class Journal {
   /** Appends one record synchronously; on return it is in the OS (and on disk if fsync=always). */
   append(topic: string, payload: Buffer): Cursor {
     const topicLen = Buffer.byteLength(topic);
-    if (this.writeOffset > 0 && this.writeOffset + HEADER + topicLen + payload.length > this.maxSegmentBytes) {
+    if (
+      this.writeOffset > 0 &&
+      this.writeOffset + HEADER + topicLen + payload.length > this.maxSegmentBytes
+    ) {
       this.rotate();
     }
     const record = Buffer.allocUnsafe(HEADER + topicLen + payload.length);
@@ -156,7 +159,8 @@ export class Journal {
           const payloadLen = buf.readUInt32BE(p + 4);
           const len = HEADER + topicLen + payloadLen;
           if (p + len > got) {
-            if (len > buf.length) throw new Error(`journal record at ${seg}:${off + p} larger than read buffer`);
+            if (len > buf.length)
+              throw new Error(`journal record at ${seg}:${off + p} larger than read buffer`);
             break;
           }
           const topic = buf.toString('utf8', p + HEADER, p + HEADER + topicLen);

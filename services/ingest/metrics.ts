@@ -1,51 +1,47 @@
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 
+/** Same registry twice (ingest restarted in one process) → the same metric objects. */
+function reuse<T>(registry: Registry, name: string, create: () => T): T {
+  return (registry.getSingleMetric(name) as T | undefined) ?? create();
+}
+
 /** The ingest service's Prometheus metrics (names are part of the operations docs). */
 export function ingestMetrics(registry: Registry) {
+  const registers = [registry];
+  const counter = <L extends string>(name: string, help: string, labelNames: L[] = []) =>
+    reuse(registry, name, () => new Counter<L>({ name, help, labelNames, registers }));
+  const gauge = (name: string, help: string) =>
+    reuse(registry, name, () => new Gauge({ name, help, registers }));
   return {
-    messages: new Counter({
-      name: 'sawbrain_ingest_messages_total',
-      help: 'Messages received and journaled, by kind once converted',
-      labelNames: ['kind'],
-      registers: [registry],
-    }),
-    received: new Counter({
-      name: 'sawbrain_ingest_received_total',
-      help: 'MQTT messages acknowledged after journaling',
-      registers: [registry],
-    }),
-    samples: new Counter({ name: 'sawbrain_ingest_samples_total', help: 'Telemetry samples stored', registers: [registry] }),
-    points: new Counter({ name: 'sawbrain_ingest_points_written_total', help: 'Points written to the store', registers: [registry] }),
-    deadLetters: new Counter({
-      name: 'sawbrain_ingest_dead_letters_total',
-      help: 'Messages set aside, by reason',
-      labelNames: ['reason'],
-      registers: [registry],
-    }),
-    quality: new Counter({
-      name: 'sawbrain_ingest_quality_events_total',
-      help: 'Data-quality events from (bootId, seq) tracking, by type',
-      labelNames: ['type'],
-      registers: [registry],
-    }),
-    storeErrors: new Counter({
-      name: 'sawbrain_ingest_store_errors_total',
-      help: 'Failed store writes, by error code',
-      labelNames: ['code'],
-      registers: [registry],
-    }),
-    storeUp: new Gauge({ name: 'sawbrain_ingest_store_up', help: '1 when the last store write succeeded', registers: [registry] }),
-    pendingBytes: new Gauge({
-      name: 'sawbrain_ingest_journal_pending_bytes',
-      help: 'Journal bytes accepted but not yet in the store (the spool)',
-      registers: [registry],
-    }),
-    batchSeconds: new Histogram({
-      name: 'sawbrain_ingest_store_write_seconds',
-      help: 'Store write latency per batch',
-      buckets: [0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5],
-      registers: [registry],
-    }),
+    messages: counter('sawbrain_ingest_messages_total', 'Messages converted, by kind', ['kind']),
+    received: counter('sawbrain_ingest_received_total', 'MQTT messages acknowledged after journaling'),
+    samples: counter('sawbrain_ingest_samples_total', 'Telemetry samples stored'),
+    points: counter('sawbrain_ingest_points_written_total', 'Points written to the store'),
+    deadLetters: counter('sawbrain_ingest_dead_letters_total', 'Messages set aside, by reason', ['reason']),
+    quality: counter(
+      'sawbrain_ingest_quality_events_total',
+      'Data-quality events from (bootId, seq), by type',
+      ['type'],
+    ),
+    storeErrors: counter('sawbrain_ingest_store_errors_total', 'Failed store writes, by error code', [
+      'code',
+    ]),
+    storeUp: gauge('sawbrain_ingest_store_up', '1 when the last store write succeeded'),
+    pendingBytes: gauge(
+      'sawbrain_ingest_journal_pending_bytes',
+      'Journal bytes accepted but not yet in the store',
+    ),
+    batchSeconds: reuse(
+      registry,
+      'sawbrain_ingest_store_write_seconds',
+      () =>
+        new Histogram({
+          name: 'sawbrain_ingest_store_write_seconds',
+          help: 'Store write latency per batch',
+          buckets: [0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5],
+          registers,
+        }),
+    ),
   };
 }
 

@@ -88,7 +88,8 @@ export class SequenceTracker {
   /** Snapshot for persistence across ingest restarts. */
   snapshot(): Record<string, SeqState> {
     const out: Record<string, SeqState> = {};
-    for (const [machine, t] of this.machines) out[machine] = { bootId: t.bootId, maxSeq: t.maxSeq, missing: t.missing };
+    for (const [machine, t] of this.machines)
+      out[machine] = { bootId: t.bootId, maxSeq: t.maxSeq, missing: t.missing };
     return out;
   }
 

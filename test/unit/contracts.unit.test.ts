@@ -1,6 +1,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { validateFile } from '../../services/contracts/cli.js';
 import {
   fleetFilter,
   jsonSchemaOf,
@@ -13,7 +14,6 @@ import {
   validateRaw,
   validateTopicPayload,
 } from '../../services/contracts/index.js';
-import { validateFile } from '../../services/contracts/cli.js';
 
 const examples = join(import.meta.dirname, '../../docs/examples');
 const example = (kind: string) => JSON.parse(readFileSync(join(examples, `${kind}.json`), 'utf8'));
@@ -28,7 +28,11 @@ describe('sawing data standard v1', () => {
 
   it('builds and parses topics, refusing wildcards and foreign roots', () => {
     expect(topicFor('chenlong', 'CL-0001', 'cut')).toBe('sawbrain/v1/chenlong/CL-0001/cut');
-    expect(parseTopic('sawbrain/v1/chenlong/CL-0001/telemetry')).toEqual({ tenant: 'chenlong', machine: 'CL-0001', kind: 'telemetry' });
+    expect(parseTopic('sawbrain/v1/chenlong/CL-0001/telemetry')).toEqual({
+      tenant: 'chenlong',
+      machine: 'CL-0001',
+      kind: 'telemetry',
+    });
     expect(machineNamespace('t', 'm')).toBe('sawbrain/v1/t/m/');
     expect(fleetFilter('cut')).toBe('sawbrain/v1/+/+/cut');
     for (const bad of [
@@ -90,14 +94,31 @@ describe('sawing data standard v1', () => {
     expect(files).toEqual(MESSAGE_KINDS.map((k) => `${k}.schema.json`).sort());
     for (const kind of MESSAGE_KINDS) {
       const onDisk = JSON.parse(readFileSync(join(dir, `${kind}.schema.json`), 'utf8'));
-      expect(onDisk, `docs/schemas/${kind}.schema.json is stale: run npm run schemas`).toEqual(jsonSchemaOf(kind));
+      expect(onDisk, `docs/schemas/${kind}.schema.json is stale: run npm run schemas`).toEqual(
+        jsonSchemaOf(kind),
+      );
     }
-    const telemetry = jsonSchemaOf('telemetry') as { properties: { samples: { items: { properties: Record<string, unknown> } } } };
-    expect(Object.keys(telemetry.properties.samples.items.properties)).toEqual(['ts', ...Object.keys(TELEMETRY_VARIABLES)]);
+    const telemetry = jsonSchemaOf('telemetry') as {
+      properties: { samples: { items: { properties: Record<string, unknown> } } };
+    };
+    expect(Object.keys(telemetry.properties.samples.items.properties)).toEqual([
+      'ts',
+      ...Object.keys(TELEMETRY_VARIABLES),
+    ]);
   });
 
   it('validates message files like the CLI does (single, array, JSON lines, {topic,payload})', () => {
     const report = validateFile(join(examples, 'cut.json'));
     expect(report).toMatchObject({ valid: 1, invalid: [] });
+  });
+});
+
+describe('docs/data-standard.md', () => {
+  it('lists every telemetry variable with its unit and every message kind', () => {
+    const doc = readFileSync(join(import.meta.dirname, '../../docs/data-standard.md'), 'utf8');
+    for (const [name, spec] of Object.entries(TELEMETRY_VARIABLES)) {
+      expect(doc, name).toContain(`| \`${name}\` | ${spec.unit} | ${spec.min} … ${spec.max} |`);
+    }
+    for (const kind of MESSAGE_KINDS) expect(doc, kind).toContain(`| \`${kind}\` |`);
   });
 });

@@ -20,7 +20,8 @@ describe('ingest journal', () => {
     const j = new Journal({ dir, fsync: 'never', maxSegmentBytes: 4096 });
     j.open(null);
     const start = j.committedCursor;
-    for (let i = 0; i < 1000; i++) j.append(`t/${i}`, Buffer.from(JSON.stringify({ i, pad: 'x'.repeat(i % 50) })));
+    for (let i = 0; i < 1000; i++)
+      j.append(`t/${i}`, Buffer.from(JSON.stringify({ i, pad: 'x'.repeat(i % 50) })));
     expect(readdirSync(dir).filter((f) => f.endsWith('.jrnl')).length).toBeGreaterThan(5);
     const all = [];
     let cursor = start;
@@ -48,8 +49,10 @@ describe('ingest journal', () => {
     const k = new Journal({ dir, fsync: 'never', maxSegmentBytes: 2048 });
     k.open(committed);
     const rest = k.read(committed, 1000);
-    expect(rest.map((r) => Number(r.payload.toString()))).toEqual(Array.from({ length: 50 }, (_, i) => 150 + i));
-    expect(segmentsBefore).toBeLessThan(200 * 36 / 2048 + 1);
+    expect(rest.map((r) => Number(r.payload.toString()))).toEqual(
+      Array.from({ length: 50 }, (_, i) => 150 + i),
+    );
+    expect(segmentsBefore).toBeLessThan((200 * 36) / 2048 + 1);
     k.close();
   });
 

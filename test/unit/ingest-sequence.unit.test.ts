@@ -26,7 +26,9 @@ describe('(bootId, seq) tracking', () => {
     const t = new SequenceTracker();
     t.observe('m1', 'b1', 0);
     t.observe('m2', 'x', 100);
-    expect(t.observe('m1', 'b2', 0)).toEqual([{ type: 'reboot', machine: 'm1', bootId: 'b2', fromSeq: 0, toSeq: 0, count: 1 }]);
+    expect(t.observe('m1', 'b2', 0)).toEqual([
+      { type: 'reboot', machine: 'm1', bootId: 'b2', fromSeq: 0, toSeq: 0, count: 1 },
+    ]);
     expect(t.observe('m2', 'x', 101)).toEqual([]);
   });
 

@@ -1,0 +1,14 @@
+import { Command } from 'commander';
+import { registerStandardCommands } from '../contracts/cli.js';
+import { loadConfig } from '../core/config.js';
+import { MachineRegistry, registerRegistryCommands } from '../registry/index.js';
+
+/** The `sawbrain` command: provisioning, and tools for the sawing data standard. */
+const program = new Command('sawbrain')
+  .description('SawBrain — the sawing data brain for connected band saws')
+  .showHelpAfterError();
+
+registerRegistryCommands(program, () => MachineRegistry.open(loadConfig().dataDir));
+registerStandardCommands(program);
+
+await program.parseAsync(process.argv);

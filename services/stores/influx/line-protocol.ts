@@ -1,0 +1,150 @@
+import { SawBrainError } from '../../core/errors.js';
+import type { DatabaseName, Point } from '../../core/ports.js';
+import { badField, checkDb, checkName, checkTagValue, checkTs } from '../validate.js';
+
+/**
+ * InfluxDB line protocol, the subset every version (1.x, 2.x, 3.x) reads the same way:
+ * - measurement: `,` and space escaped; tag keys, tag values, field keys: `,` `=` and space escaped
+ *   (names are validated identifiers anyway; tag values must not hold `\`, CR or LF, see validate.ts);
+ * - string fields: double-quoted, `"` and `\` backslash-escaped; CR/LF are written raw *inside the
+ *   quotes*: InfluxDB's line splitter honours quotes (checked against influxd 1.6.7), whereas `\n`
+ *   would read back as a literal backslash + n;
+ * - numbers: always floats (`5` not `5i`), so a field never flips type between int and float;
+ *   NaN/±Infinity are rejected (InfluxDB cannot store them);
+ * - booleans: `true`/`false`; timestamps: integer epoch ms (write with precision=ms);
+ * - an empty tag value means "no tag" and is left out (InfluxDB rejects `t=`).
+ */
+const MEASUREMENT_SPECIAL = /[, ]/g;
+const KEY_SPECIAL = /[,= ]/g;
+const STRING_SPECIAL = /["\\]/g;
+
+export function escapeMeasurement(name: string): string {
+  return name.replace(MEASUREMENT_SPECIAL, '\\$&');
+}
+
+/** tag keys, tag values and field keys */
+export function escapeKey(value: string): string {
+  return value.replace(KEY_SPECIAL, '\\$&');
+}
+
+export function quoteString(value: string): string {
+  return `"${value.replace(STRING_SPECIAL, '\\$&')}"`;
+}
+
+export function formatNumber(value: number): string {
+  if (!Number.isFinite(value)) throw new SawBrainError('STORE_REJECTED', `not a finite number: ${value}`);
+  return String(value);
+}
+
+interface Head {
+  measurement: string;
+  text: string;
+  tagKeys: string[];
+}
+
+/**
+ * Serializes points of one batch. Hot path: the `measurement,tags` head is computed once per tags
+ * object (ingest shares one per message), the field keys and their ` key=` prefixes once per field
+ * shape; per point only the values are formatted.
+ */
+class LineWriter {
+  private readonly heads = new Map<object, Head>();
+  private head: Head = { measurement: '', text: '', tagKeys: [] };
+  private keys: string[] = [];
+  private keySet = new Set<string>();
+  private prefixes: string[] = [];
+
+  line(p: Point): string {
+    checkDb(p.db);
+    checkTs(p.ts);
+    if (p.measurement !== this.head.measurement || this.heads.get(p.tags) !== this.head) this.useHead(p);
+    let fields = this.fields(p);
+    if (fields === null) {
+      this.learnShape(p);
+      fields = this.fields(p)!;
+    }
+    return `${this.head.text}${fields} ${p.ts}`;
+  }
+
+  private useHead(p: Point): void {
+    let head = this.heads.get(p.tags);
+    if (!head || head.measurement !== p.measurement) {
+      checkName(p.measurement, 'measurement');
+      let text = escapeMeasurement(p.measurement);
+      const tags = p.tags;
+      for (const key in tags) {
+        const value = tags[key]!;
+        checkName(key, 'tag');
+        checkTagValue(key, value);
+        if (value !== '') text += `,${key}=${escapeKey(value)}`; // keys are identifiers: nothing to escape
+      }
+      head = { measurement: p.measurement, text, tagKeys: Object.keys(tags) };
+      this.heads.set(p.tags, head);
+    }
+    this.head = head;
+    for (const key of head.tagKeys) if (this.keySet.has(key)) throw bothTagAndField(key);
+  }
+
+  private learnShape(p: Point): void {
+    const keys = Object.keys(p.fields);
+    if (keys.length === 0)
+      throw new SawBrainError('STORE_REJECTED', `a point of ${p.measurement} has no fields`);
+    for (const key of keys) {
+      checkName(key, 'field'); // identifiers: written as they are
+      if (Object.hasOwn(p.tags, key)) throw bothTagAndField(key);
+    }
+    this.keys = keys;
+    this.keySet = new Set(keys);
+    this.prefixes = keys.map((key, i) => `${i === 0 ? ' ' : ','}${key}=`);
+  }
+
+  /** ` f1=v1,f2=v2…`, or null when the point's field keys are not the current shape's. */
+  private fields(p: Point): string | null {
+    const { keys, prefixes } = this;
+    const fields = p.fields;
+    let out = '';
+    let k = 0;
+    for (const key in fields) {
+      if (keys[k] !== key) return null;
+      const value = fields[key];
+      const prefix = prefixes[k]!;
+      if (typeof value === 'number' && Number.isFinite(value)) out += prefix + value;
+      else if (typeof value === 'string') out += prefix + quoteString(value);
+      else if (typeof value === 'boolean') out += prefix + (value ? 'true' : 'false');
+      else throw badField(key, value);
+      k++;
+    }
+    return k === keys.length && k > 0 ? out : null;
+  }
+}
+
+function bothTagAndField(key: string): SawBrainError {
+  return new SawBrainError('STORE_REJECTED', `${key} is both a tag and a field`);
+}
+
+/** One line (no trailing newline); throws STORE_REJECTED for anything InfluxDB would refuse. */
+export function toLine(p: Point): string {
+  return new LineWriter().line(p);
+}
+
+/** Serializes and validates all points first, then groups them per database into bodies of ≤ maxLines lines. */
+export function toBodies(points: readonly Point[], maxLines: number): Map<DatabaseName, string[]> {
+  const writer = new LineWriter();
+  const lines = new Map<DatabaseName, string[]>();
+  for (const p of points) {
+    const line = writer.line(p);
+    let list = lines.get(p.db);
+    if (!list) {
+      list = [];
+      lines.set(p.db, list);
+    }
+    list.push(line);
+  }
+  const bodies = new Map<DatabaseName, string[]>();
+  for (const [db, list] of lines) {
+    const chunks: string[] = [];
+    for (let i = 0; i < list.length; i += maxLines) chunks.push(list.slice(i, i + maxLines).join('\n'));
+    bodies.set(db, chunks);
+  }
+  return bodies;
+}
