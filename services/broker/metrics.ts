@@ -1,4 +1,5 @@
-import { Counter, Gauge, type Registry } from 'prom-client';
+import type { Counter, Gauge, Registry } from 'prom-client';
+import { metricFactory } from '../core/metrics.js';
 
 export interface BrokerMetrics {
   connectedClients: Gauge;
@@ -12,22 +13,10 @@ export interface BrokerMetrics {
   revocationDisconnects: Counter;
 }
 
-/** Same registry twice (a restarted broker in one process) → the same metric objects. */
-function reuse<T>(registry: Registry, name: string, create: () => T): T {
-  return (registry.getSingleMetric(name) as T | undefined) ?? create();
-}
-
 export function createBrokerMetrics(registry: Registry): BrokerMetrics {
-  const registers = [registry];
-  const counter = <L extends string>(name: string, help: string, labelNames: L[] = []) =>
-    reuse(registry, name, () => new Counter<L>({ name, help, labelNames, registers }));
+  const { counter, gauge } = metricFactory(registry);
   return {
-    connectedClients: reuse(
-      registry,
-      'sawbrain_broker_connected_clients',
-      () =>
-        new Gauge({ name: 'sawbrain_broker_connected_clients', help: 'MQTT clients connected', registers }),
-    ),
+    connectedClients: gauge('sawbrain_broker_connected_clients', 'MQTT clients connected'),
     authFailures: counter('sawbrain_broker_auth_failures_total', 'refused MQTT logins by reason', ['reason']),
     throttledLogins: counter(
       'sawbrain_broker_throttled_logins_total',

@@ -1,17 +1,9 @@
-import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
-
-/** Same registry twice (ingest restarted in one process) → the same metric objects. */
-function reuse<T>(registry: Registry, name: string, create: () => T): T {
-  return (registry.getSingleMetric(name) as T | undefined) ?? create();
-}
+import type { Registry } from 'prom-client';
+import { metricFactory } from '../core/metrics.js';
 
 /** The ingest service's Prometheus metrics (names are part of the operations docs). */
 export function ingestMetrics(registry: Registry) {
-  const registers = [registry];
-  const counter = <L extends string>(name: string, help: string, labelNames: L[] = []) =>
-    reuse(registry, name, () => new Counter<L>({ name, help, labelNames, registers }));
-  const gauge = (name: string, help: string) =>
-    reuse(registry, name, () => new Gauge({ name, help, registers }));
+  const { counter, gauge, histogram } = metricFactory(registry);
   return {
     messages: counter('sawbrain_ingest_messages_total', 'Messages converted, by kind', ['kind']),
     received: counter('sawbrain_ingest_received_total', 'MQTT messages acknowledged after journaling'),
@@ -31,16 +23,10 @@ export function ingestMetrics(registry: Registry) {
       'sawbrain_ingest_journal_pending_bytes',
       'Journal bytes accepted but not yet in the store',
     ),
-    batchSeconds: reuse(
-      registry,
+    batchSeconds: histogram(
       'sawbrain_ingest_store_write_seconds',
-      () =>
-        new Histogram({
-          name: 'sawbrain_ingest_store_write_seconds',
-          help: 'Store write latency per batch',
-          buckets: [0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5],
-          registers,
-        }),
+      'Store write latency per batch',
+      [0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5],
     ),
   };
 }
