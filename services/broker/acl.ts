@@ -1,5 +1,6 @@
 import { MachineId, TenantId } from '../contracts/ids.js';
 import {
+  DOWNLINK_KINDS,
   MESSAGE_KINDS,
   type MessageKind,
   RETAINED_KINDS,
@@ -23,13 +24,10 @@ import type { Principal, ServiceScope } from '../registry/types.js';
  * messages only on RETAINED_KINDS, no publishing to `$` topics.
  */
 
-/**
- * `warning` is published by analysis back into a machine's namespace. It is not (yet) a kind of
- * the contracts' MESSAGE_SCHEMAS, so the ACL knows it as an extra kind.
- */
-export const WARNING_KIND = 'warning';
-export type AclKind = MessageKind | typeof WARNING_KIND;
-export const ACL_KINDS: readonly AclKind[] = [...MESSAGE_KINDS, WARNING_KIND];
+/** `warning` is published by analysis back into a machine's namespace. */
+export const WARNING_KIND = 'warning' satisfies MessageKind;
+export type AclKind = MessageKind;
+export const ACL_KINDS: readonly AclKind[] = MESSAGE_KINDS;
 const KNOWN_KINDS: ReadonlySet<string> = new Set(ACL_KINDS);
 const RETAINED: ReadonlySet<string> = new Set(RETAINED_KINDS);
 
@@ -95,7 +93,7 @@ export function rightsOf(principal: Principal): Rights {
       return {
         kind: principal.kind,
         publish: [{ tenant: principal.tenant, machines, kinds: set(UPLINK_KINDS) }],
-        subscribe: [{ tenant: principal.tenant, machines, kinds: set(['command']) }],
+        subscribe: [{ tenant: principal.tenant, machines, kinds: set(DOWNLINK_KINDS) }],
         exactSubscribe: true,
         publishAny: false,
         subscribeAny: false,

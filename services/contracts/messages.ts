@@ -210,3 +210,40 @@ export const CommandAck = z.strictObject({
   reason: z.string().max(500).optional(),
 });
 export type CommandAck = z.infer<typeof CommandAck>;
+
+export const WarningSeverity = z.enum(['info', 'warning', 'critical']);
+/** Alarm lifecycle after OPC UA Part 9 / ISA-18.2. */
+export const WarningState = z.enum(['raised', 'acknowledged', 'shelved', 'suppressed', 'cleared', 'resolved']);
+
+export const ProbableCause = z.strictObject({
+  cause: z.string().min(1).max(64).describe('failure mode id from seeds/fault-dictionary.json'),
+  probability: z.number().min(0).max(1),
+  action: z.string().max(500).describe('what to do'),
+});
+
+/** A fault warning, published by SawBrain's analysis into the machine's namespace (HMI, edge). */
+export const Warning = z.strictObject({
+  ...envelope,
+  warningId: z.string().min(1).max(64),
+  type: z.string().min(1).max(64).describe('what is warned about, e.g. "blade-wear", "hydraulic-leak"'),
+  rule: z.string().max(64).optional().describe('rule id and version that raised it'),
+  severity: WarningSeverity,
+  state: WarningState,
+  title: z.string().min(1).max(200),
+  message: z.string().max(1000).optional(),
+  raisedAt: EpochMs,
+  occurrences: z.number().int().min(1).describe('times the condition re-occurred while active'),
+  causes: z.array(ProbableCause).max(10).default([]).describe('ranked probable causes'),
+  evidence: z.record(z.string(), z.union([z.number(), z.string(), z.boolean()])).default({}),
+  remainingLife: z
+    .strictObject({
+      areaCm2: z.number().min(0),
+      cuts: z.number().min(0),
+      percent: z.number().min(0).max(100),
+      lowCm2: z.number().min(0).describe('lower bound of the uncertainty band'),
+      highCm2: z.number().min(0).describe('upper bound of the uncertainty band'),
+    })
+    .optional()
+    .describe('blade remaining life, for wear warnings'),
+});
+export type Warning = z.infer<typeof Warning>;

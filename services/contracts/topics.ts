@@ -1,6 +1,6 @@
 import type { z } from 'zod';
 import { MachineId, TenantId } from './ids.js';
-import { Alarm, Birth, BladeEvent, Command, CommandAck, Cut, State, Telemetry } from './messages.js';
+import { Alarm, Birth, BladeEvent, Command, CommandAck, Cut, State, Telemetry, Warning } from './messages.js';
 
 /**
  * Topic namespace of the sawing data standard v1:
@@ -8,7 +8,7 @@ import { Alarm, Birth, BladeEvent, Command, CommandAck, Cut, State, Telemetry } 
  *   sawbrain/v1/{tenant}/{machine}/{kind}
  *
  * `tenant` is the manufacturer slug, `machine` the machine id (== MQTT client id). Uplink kinds
- * are published by the machine (or its gateway); `command` is the only downlink kind.
+ * are published by the machine (or its gateway); `command` and `warning` are published by SawBrain.
  */
 export const TOPIC_ROOT = 'sawbrain';
 export const TOPIC_VERSION = 'v1';
@@ -22,6 +22,7 @@ export const MESSAGE_SCHEMAS = {
   blade: BladeEvent,
   command: Command,
   'command-ack': CommandAck,
+  warning: Warning,
 } as const;
 
 export type MessageKind = keyof typeof MESSAGE_SCHEMAS;
@@ -39,7 +40,8 @@ export const UPLINK_KINDS: readonly MessageKind[] = [
   'blade',
   'command-ack',
 ];
-export const DOWNLINK_KINDS: readonly MessageKind[] = ['command'];
+/** Published by SawBrain into a machine's namespace: commands and fault warnings. */
+export const DOWNLINK_KINDS: readonly MessageKind[] = ['command', 'warning'];
 /** Kinds whose last message is kept by the broker (retained). */
 export const RETAINED_KINDS: readonly MessageKind[] = ['birth', 'state'];
 

@@ -137,7 +137,8 @@ export function messageToPoints(address: TopicAddress, message: AnyMessage): Poi
       ];
     }
     case 'command':
-      // Downlink: the API records commands itself; a command seen on the uplink path is not stored.
+    case 'warning':
+      // Downlink: the API and analysis record these themselves; ingest does not subscribe to them.
       return [];
   }
 }
