@@ -1,0 +1,121 @@
+/**
+ * Load generator, run as a child process so it never shares an event loop with the system
+ * under test. Config comes as JSON in argv[2]; the result goes back over IPC.
+ *
+ * Each machine is one MQTT connection publishing telemetry batches of the standard. `closed`
+ * mode keeps `inflight` messages outstanding per connection (saturation); `open` mode publishes
+ * at a fixed total rate; `idle` mode only connects and waits (memory scenario).
+ */
+import mqtt, { type MqttClient } from 'mqtt';
+import { z } from 'zod';
+import { TELEMETRY_VARIABLE_NAMES, TELEMETRY_VARIABLES, topicFor } from '../services/contracts/index.js';
+
+const Config = z.object({
+  url: z.string(),
+  machines: z.array(z.object({ id: z.string(), tenant: z.string(), password: z.string() })),
+  mode: z.enum(['closed', 'open', 'idle']),
+  qos: z.union([z.literal(0), z.literal(1)]).default(1),
+  /** total messages/s in open mode; per connection it is rate / machines */
+  rate: z.number().default(0),
+  durationMs: z.number(),
+  inflight: z.number().default(16),
+  samplesPerMessage: z.number().default(10),
+  t0: z.number(),
+  /** topic kind; the broker scenario may publish to a plain topic */
+  connectConcurrency: z.number().default(50),
+});
+type Config = z.infer<typeof Config>;
+
+function payload(seq: number, t0: number, n: number, salt: number): string {
+  const samples = new Array(n);
+  for (let j = 0; j < n; j++) {
+    const i = seq * n + j;
+    const s: Record<string, number> = { ts: t0 + i * 10 };
+    for (let k = 0; k < TELEMETRY_VARIABLE_NAMES.length; k++) {
+      const name = TELEMETRY_VARIABLE_NAMES[k]!;
+      const { min, max } = TELEMETRY_VARIABLES[name];
+      s[name] = min + ((((i * 31 + k * 7 + salt) % 97) + 0.5) / 100) * Math.min(max - min, 1000);
+    }
+    samples[j] = s;
+  }
+  return JSON.stringify({ v: 1, ts: t0 + (seq + 1) * n * 10, bootId: 'bench', seq, samples });
+}
+
+async function connectAll(cfg: Config): Promise<MqttClient[]> {
+  const clients: MqttClient[] = [];
+  for (let i = 0; i < cfg.machines.length; i += cfg.connectConcurrency) {
+    const slice = cfg.machines.slice(i, i + cfg.connectConcurrency);
+    const batch = await Promise.all(
+      slice.map((m) =>
+        mqtt.connectAsync(cfg.url, {
+          clientId: m.id,
+          username: m.id,
+          password: m.password,
+          reconnectPeriod: 0,
+          keepalive: 300,
+          connectTimeout: 60_000,
+        }),
+      ),
+    );
+    clients.push(...batch);
+  }
+  return clients;
+}
+
+async function run(cfg: Config) {
+  const clients = await connectAll(cfg);
+  process.send?.({ type: 'connected', count: clients.length });
+  const start = Date.now();
+  const end = start + cfg.durationMs;
+  let published = 0;
+  let errors = 0;
+  if (cfg.mode === 'idle') {
+    await new Promise((r) => setTimeout(r, cfg.durationMs));
+  } else {
+    const perClientInterval = cfg.mode === 'open' ? (1000 * clients.length) / Math.max(cfg.rate, 1e-9) : 0;
+    await Promise.all(
+      clients.map(async (client, ci) => {
+        const m = cfg.machines[ci]!;
+        const topic = topicFor(m.tenant, m.id, 'telemetry');
+        let seq = 0;
+        let next = start + (perClientInterval * ci) / clients.length;
+        const inflight = new Set<Promise<void>>();
+        while (Date.now() < end) {
+          if (cfg.mode === 'open') {
+            const wait = next - Date.now();
+            if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+            next += perClientInterval;
+            if (Date.now() >= end) break;
+          }
+          const p = client
+            .publishAsync(topic, payload(seq++, cfg.t0, cfg.samplesPerMessage, ci), { qos: cfg.qos })
+            .then(
+              () => {
+                published++;
+              },
+              () => {
+                errors++;
+              },
+            );
+          inflight.add(p);
+          void p.finally(() => inflight.delete(p));
+          if (inflight.size >= (cfg.mode === 'closed' ? cfg.inflight : 1000)) await Promise.race(inflight);
+        }
+        await Promise.all(inflight);
+      }),
+    );
+  }
+  const elapsedMs = Date.now() - start;
+  await Promise.all(clients.map((c) => c.endAsync()));
+  return { published, errors, elapsedMs, samples: published * cfg.samplesPerMessage };
+}
+
+const cfg = Config.parse(JSON.parse(process.argv[2] ?? '{}'));
+run(cfg).then(
+  (result) => {
+    process.send?.({ type: 'done', ...result }, () => process.exit(0));
+  },
+  (err: unknown) => {
+    process.send?.({ type: 'error', message: String(err) }, () => process.exit(1));
+  },
+);
