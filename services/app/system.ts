@@ -7,7 +7,7 @@ import type { Logger } from '../core/logger.js';
 import { createMetrics } from '../core/metrics.js';
 import type { TelemetryStore } from '../core/ports.js';
 import { buildHttpApp } from '../http/app.js';
-import { IngestService } from '../ingest/index.js';
+import { IngestService, inProcessSource, type MessageSource, mqttSource } from '../ingest/index.js';
 import { MachineRegistry } from '../registry/index.js';
 import { createStore } from '../stores/index.js';
 import { ensureServicePassword } from './provision.js';
@@ -83,31 +83,36 @@ export async function startSystem(config: Config, logger: Logger): Promise<Runni
     }
 
     if (has(config, 'ingest')) {
-      if (!brokerUrl)
-        throw new SawBrainError('CONFIG_INVALID', 'ingest needs SAWBRAIN_BROKER_URL or the broker role');
-      let password = config.ingest.password;
-      if (!password) {
-        if (!has(config, 'broker')) {
-          throw new SawBrainError(
-            'CONFIG_INVALID',
-            'ingest without the broker role needs SAWBRAIN_INGEST_PASSWORD',
-          );
+      const inProcess = broker !== null && config.ingest.transport === 'auto';
+      let source: MessageSource;
+      if (inProcess) {
+        source = inProcessSource(broker!.aedes, logger.child({ svc: 'ingest' }));
+      } else {
+        if (!brokerUrl)
+          throw new SawBrainError('CONFIG_INVALID', 'ingest needs SAWBRAIN_BROKER_URL or the broker role');
+        let password = config.ingest.password;
+        if (!password) {
+          if (!has(config, 'broker')) {
+            throw new SawBrainError(
+              'CONFIG_INVALID',
+              'ingest without the broker role needs SAWBRAIN_INGEST_PASSWORD',
+            );
+          }
+          password = await ensureServicePassword(registry!, config.ingest.username, ['ingest']);
         }
-        password = await ensureServicePassword(registry!, config.ingest.username, ['ingest']);
+        source = mqttSource({
+          url: brokerUrl,
+          clientId: config.ingest.clientId,
+          username: config.ingest.username,
+          password,
+          logger: logger.child({ svc: 'ingest' }),
+        });
       }
       store = createStore(config, logger);
       await store.start();
       const s = store;
       started.push({ name: 'store', stop: () => s.stop() });
-      ingest = new IngestService({
-        config,
-        store,
-        logger,
-        metrics,
-        brokerUrl,
-        username: config.ingest.username,
-        password,
-      });
+      ingest = new IngestService({ config, store, logger, metrics, source });
       await ingest.start();
       const i = ingest;
       started.push({ name: 'ingest', stop: () => i.stop() });

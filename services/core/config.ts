@@ -93,6 +93,12 @@ export const ConfigSchema = z.strictObject({
         .int()
         .min(65_536)
         .default(64 * 1024 * 1024),
+      transport: z
+        .enum(['auto', 'mqtt'])
+        .default('auto')
+        .describe(
+          'auto: in-process on the broker when both run in one process; mqtt: always a separate subscriber',
+        ),
       clientId: z.string().min(1).max(64).default('sawbrain-ingest'),
       username: z.string().min(1).default('sawbrain-ingest'),
       password: z
@@ -139,6 +145,7 @@ export const ENV_MAP: Record<string, string> = {
   SAWBRAIN_INFLUX_ORG: 'influx.org',
   SAWBRAIN_INFLUX_DB_PREFIX: 'influx.databasePrefix',
   SAWBRAIN_INGEST_FSYNC: 'ingest.fsync',
+  SAWBRAIN_INGEST_TRANSPORT: 'ingest.transport',
   SAWBRAIN_INGEST_USERNAME: 'ingest.username',
   SAWBRAIN_INGEST_PASSWORD: 'ingest.password',
   SAWBRAIN_HTTP_HOST: 'http.host',

@@ -4,3 +4,4 @@ export { type DeadLetter, type DeadLetterReason, IngestState } from './ingest-st
 export { type Cursor, Journal } from './journal.js';
 export { MEASUREMENTS, messageToPoints } from './points.js';
 export { type QualityEvent, SequenceTracker } from './sequence.js';
+export { type Accept, inProcessSource, type MessageSource, mqttSource } from './sources.js';

@@ -1,7 +1,5 @@
 import { join } from 'node:path';
-import mqtt, { type IPublishPacket, type MqttClient } from 'mqtt';
 import type { Registry } from 'prom-client';
-import { fleetFilter, UPLINK_KINDS } from '../contracts/index.js';
 import type { Config } from '../core/config.js';
 import { isSawBrainError } from '../core/errors.js';
 import type { Logger } from '../core/logger.js';
@@ -11,16 +9,15 @@ import { type DeadLetterInput, IngestState } from './ingest-state.js';
 import { type Cursor, compareCursor, Journal, type JournalRecord } from './journal.js';
 import { type IngestMetrics, ingestMetrics } from './metrics.js';
 import { SequenceTracker } from './sequence.js';
+import type { MessageSource } from './sources.js';
 
 export interface IngestDeps {
   config: Config;
   store: TelemetryStore;
   logger: Logger;
   metrics: Registry;
-  /** e.g. mqtt://127.0.0.1:1883 */
-  brokerUrl: string;
-  username: string;
-  password: string;
+  /** where messages come from: a separate MQTT subscriber, or in-process on the broker */
+  source: MessageSource;
 }
 
 interface Batch {
@@ -34,9 +31,10 @@ interface Batch {
 const MAX_RECORDS_PER_BATCH = 20_000;
 
 /**
- * The ingest service: a persistent QoS 1 subscriber to every machine's uplink topics.
+ * The ingest service: consumes every machine's uplink topics (sources.ts: a persistent QoS 1
+ * MQTT subscriber, or in-process on the broker when both share a process).
  *
- *   MQTT ──► journal append (sync) ──► PUBACK          (the broker may forget the message)
+ *   message ──► journal append (sync) ──► acknowledge   (PUBACK only once it is on disk)
  *              │
  *              └─► flusher: validate · (bootId, seq) · map to points ──► store.write ──► commit
  *
@@ -49,7 +47,6 @@ export class IngestService {
   private readonly journal: Journal;
   private readonly state: IngestState;
   private readonly tracker = new SequenceTracker();
-  private client: MqttClient | null = null;
   private queue: JournalRecord[] = [];
   private queueHead = 0;
   private queueBytes = 0;
@@ -90,18 +87,14 @@ export class IngestService {
     }
     this.running = true;
     this.loop = this.flushLoop();
-    await this.connect();
+    await this.deps.source.start((topic, payload) => this.accept(topic, payload));
   }
 
   /** Stops receiving, drains what it can within `drainMs`, and closes. Undelivered data stays journaled. */
   async stop(drainMs = 5000): Promise<void> {
     if (this.stopped) return;
     this.stopped = true;
-    if (this.client) {
-      const client = this.client;
-      this.client = null;
-      await client.endAsync();
-    }
+    await this.deps.source.stop();
     const deadline = Date.now() + drainMs;
     while (this.hasBacklog() && this.storeUp && Date.now() < deadline) await sleep(20);
     this.running = false;
@@ -142,55 +135,6 @@ export class IngestService {
 
   private hasBacklog(): boolean {
     return this.pending !== null || this.queueHead < this.queue.length || this.overflow;
-  }
-
-  private async connect(): Promise<void> {
-    const { brokerUrl, username, password, config } = this.deps;
-    const client = mqtt.connect(brokerUrl, {
-      clientId: config.ingest.clientId,
-      username,
-      password,
-      clean: false,
-      protocolVersion: 4,
-      reconnectPeriod: 1000,
-      connectTimeout: 10_000,
-    });
-    // Called once per message, one at a time; the PUBACK goes out when the callback runs.
-    client.handleMessage = (packet: IPublishPacket, done: (err?: Error) => void) => {
-      try {
-        this.accept(packet.topic, packet.payload as Buffer);
-        done();
-      } catch (err) {
-        this.log.error({ err }, 'journal append failed; message not acknowledged');
-        done(err as Error);
-      }
-    };
-    client.on('connect', (connack) => {
-      this.log.info({ sessionPresent: connack.sessionPresent }, 'connected to broker');
-      if (!connack.sessionPresent) {
-        const filters = Object.fromEntries(UPLINK_KINDS.map((k) => [fleetFilter(k), { qos: 1 as const }]));
-        client.subscribe(filters, (err, granted) => {
-          if (err) this.log.error({ err }, 'subscribe failed');
-          else if (granted?.some((g) => g.qos === 128))
-            this.log.error({ granted }, 'subscription refused by broker');
-        });
-      }
-    });
-    client.on('error', (err) => this.log.warn({ err: err.message }, 'mqtt error'));
-    client.on('offline', () => this.log.warn('broker offline; reconnecting'));
-    this.client = client;
-    await new Promise<void>((resolve, reject) => {
-      const onConnect = () => {
-        client.off('error', onError);
-        resolve();
-      };
-      const onError = (err: Error) => {
-        client.off('connect', onConnect);
-        reject(err);
-      };
-      client.once('connect', onConnect);
-      client.once('error', onError);
-    });
   }
 
   /** The acknowledgement path: journal, then queue for the flusher. Synchronous by design. */

@@ -28,9 +28,15 @@ const MESSAGES = 40;
 const PER_MESSAGE = 25;
 
 type Backend = 'influx' | 'sqlite';
+type Transport = 'auto' | 'mqtt';
 const skipInflux = influxdSkipReason();
 
-describe.each<Backend>(['sqlite', 'influx'])('mosquitto_pub → broker → ingest → %s', (backend) => {
+// ingest in-process on the broker (auto) and as a separate MQTT subscriber (mqtt)
+describe.each<[Backend, Transport]>([
+  ['sqlite', 'auto'],
+  ['influx', 'mqtt'],
+  ['influx', 'auto'],
+])('mosquitto_pub → broker → ingest → %s (ingest transport %s)', (backend, transport) => {
   const skip = backend === 'influx' && skipInflux !== null;
   let influxd: InfluxdHandle | null = null;
   let t: TestSystem;
@@ -39,7 +45,7 @@ describe.each<Backend>(['sqlite', 'influx'])('mosquitto_pub → broker → inges
   beforeAll(async () => {
     if (skip) return;
     if (backend === 'influx') influxd = await startInfluxd();
-    t = await bootSystem(influxd ? { influx: { url: influxd.url } } : {});
+    t = await bootSystem({ ingest: { transport }, ...(influxd ? { influx: { url: influxd.url } } : {}) });
     machine = await provisionMachine(t.sys, 'CL-E2E-01');
   });
   afterAll(async () => {

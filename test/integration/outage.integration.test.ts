@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ensureServicePassword } from '../../services/app/provision.js';
 import { topicFor } from '../../services/contracts/index.js';
 import { silentLogger } from '../../services/core/logger.js';
-import { IngestService } from '../../services/ingest/index.js';
+import { IngestService, mqttSource } from '../../services/ingest/index.js';
 import { type InfluxdHandle, influxdSkipReason, startInfluxd } from '../helpers/influxd.js';
 import { telemetryMessage } from '../helpers/messages.js';
 import { waitFor } from '../helpers/ports.js';
@@ -27,7 +27,7 @@ describe.skipIf(skip !== null)('InfluxDB outage and ingest restart during a run'
     influxd = await startInfluxd();
     t = await bootSystem({
       influx: { url: influxd.url, timeoutMs: 1000 },
-      ingest: { retryMaxMs: 300, batchMaxPoints: 2000 },
+      ingest: { retryMaxMs: 300, batchMaxPoints: 2000, transport: 'mqtt' },
     });
   });
   afterAll(async () => {
@@ -70,9 +70,13 @@ describe.skipIf(skip !== null)('InfluxDB outage and ingest restart during a run'
       store: t.sys.store!,
       logger: silentLogger(),
       metrics: t.sys.metrics,
-      brokerUrl: t.mqttUrl,
-      username: 'sawbrain-ingest',
-      password,
+      source: mqttSource({
+        url: t.mqttUrl,
+        clientId: 'sawbrain-ingest',
+        username: 'sawbrain-ingest',
+        password,
+        logger: silentLogger(),
+      }),
     });
     await ingest.start();
     try {
@@ -89,13 +93,13 @@ describe.skipIf(skip !== null)('InfluxDB outage and ingest restart during a run'
       expect(count?.values[0]?.[1]).toBe(MESSAGES * PER_MESSAGE);
       const expectedSum = sent.reduce((a, b) => a + b, 0);
       expect(count?.values[0]?.[2] as number).toBeCloseTo(expectedSum, 3);
-      // no gap in the device's sequence was seen by ingest
-      const gaps = await influxQL(
-        influxd.url,
-        'sawbrain_operations',
-        `SELECT * FROM "data_quality" WHERE "machine" = '${machine.machineId}' AND "type" = 'gap'`,
-      );
-      expect(gaps).toEqual([]);
+      // every gap ingest saw was filled: after its reconnect the broker interleaves the queued
+      // session messages with live ones (gap → late), but nothing is missing in the end
+      expect(ingest.sequenceState(machine.machineId)).toMatchObject({
+        bootId: 'outage',
+        maxSeq: MESSAGES - 1,
+        missing: 0,
+      });
       const errors = await t.sys.metrics.getSingleMetric('sawbrain_ingest_store_errors_total')?.get();
       expect(errors?.values.reduce((s, v) => s + v.value, 0)).toBeGreaterThan(0);
     } finally {
