@@ -87,6 +87,7 @@ export const ConfigSchema = z.strictObject({
     .strictObject({
       batchMaxPoints: z.coerce.number().int().min(1).default(5000),
       flushIntervalMs: z.coerce.number().int().min(1).default(200),
+      writeConcurrency: z.coerce.number().int().min(1).max(8).default(2).describe('store writes in flight'),
       fsync: z.enum(['always', 'interval', 'never']).default('interval'),
       memoryQueueBytes: z.coerce
         .number()

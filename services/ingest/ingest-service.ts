@@ -53,7 +53,9 @@ export class IngestService {
   /** true while records exist on disk that are not in the memory queue */
   private overflow = false;
   private readCursor: Cursor = { segment: 0, offset: 0 };
-  private pending: Batch | null = null;
+  /** built, not yet committed, in journal order */
+  private pending: Batch[] = [];
+  private readonly writes = new Map<Batch, Promise<void>>();
   private running = false;
   private loop: Promise<void> | null = null;
   private sleeper: { timer: NodeJS.Timeout; resolve: () => void } | null = null;
@@ -134,7 +136,7 @@ export class IngestService {
   }
 
   private hasBacklog(): boolean {
-    return this.pending !== null || this.queueHead < this.queue.length || this.overflow;
+    return this.pending.length > 0 || this.queueHead < this.queue.length || this.overflow;
   }
 
   /** The acknowledgement path: journal, then queue for the flusher. Synchronous by design. */
@@ -198,24 +200,40 @@ export class IngestService {
     return { items, points, end, seq: this.tracker.takeDirty(), dead };
   }
 
+  /**
+   * Builds batches in journal order and keeps up to `writeConcurrency` store writes in flight
+   * (conversion of the next batch overlaps the store's I/O), but commits strictly in order. When a
+   * write fails, every uncommitted batch is written again after a back-off: writes are
+   * idempotent, so a batch that did land is simply overwritten with itself.
+   */
   private async flushLoop(): Promise<void> {
-    while (this.running || this.pending) {
-      if (!this.pending) this.pending = this.buildBatch();
-      if (!this.pending) {
+    const depth = this.deps.config.ingest.writeConcurrency;
+    while (this.running || this.pending.length > 0) {
+      while (this.running && this.pending.length < depth) {
+        const batch = this.buildBatch();
+        if (!batch) break;
+        this.pending.push(batch);
+      }
+      const head = this.pending[0];
+      if (!head) {
         if (!this.running) break;
         await this.sleep(this.deps.config.ingest.flushIntervalMs);
         continue;
       }
+      for (const b of this.pending) if (!this.writes.has(b)) this.writes.set(b, this.writeBatch(b));
       try {
-        await this.writeBatch(this.pending);
-        this.commit(this.pending);
-        this.pending = null;
+        await this.writes.get(head);
+        this.writes.delete(head);
+        this.commit(head);
+        this.pending.shift();
         this.backoffMs = 0;
         this.setStoreUp(true);
       } catch (err) {
+        await Promise.allSettled(this.writes.values());
+        this.writes.clear();
         this.m.storeErrors.labels(isSawBrainError(err) ? err.code : 'UNKNOWN').inc();
         this.setStoreUp(false, err);
-        if (!this.running) break; // shutting down: the batch stays journaled for the next start
+        if (!this.running) break; // shutting down: the batches stay journaled for the next start
         this.backoffMs = Math.min(this.deps.config.ingest.retryMaxMs, Math.max(100, this.backoffMs * 2));
         await this.sleep(this.backoffMs);
       }
