@@ -4,7 +4,10 @@
  *
  * Within one boot a device numbers every message it publishes +1. A jump ahead is a gap (the
  * messages in between are missing, for now); a number seen before is a duplicate; a number that
- * fills an earlier gap is a late arrival (and reduces the outstanding gap).
+ * fills an earlier gap is a late arrival (and reduces the outstanding gap). A few recent boots
+ * are tracked per machine, because an edge gateway restarted mid-outage sends the backlog of
+ * its previous boot interleaved with the live data of the new one: switching between known
+ * boots is not a reboot, only a boot never seen before is.
  */
 export type QualityEventType = 'gap' | 'duplicate' | 'late' | 'reboot';
 
@@ -25,39 +28,54 @@ export interface SeqState {
   missing: number;
 }
 
-const WINDOW = 4096;
+/** One persisted row: a boot of a machine. */
+export interface BootState extends SeqState {
+  machine: string;
+}
 
-interface MachineTrack extends SeqState {
+const WINDOW = 4096;
+/** boots remembered per machine */
+export const BOOTS_PER_MACHINE = 4;
+
+interface Track extends SeqState {
   /** ring of recently seen seq numbers, indexed by seq % WINDOW */
   seen: Float64Array;
 }
 
-export class SequenceTracker {
-  private readonly machines = new Map<string, MachineTrack>();
-  private readonly dirty = new Set<string>();
+function newTrack(bootId: string, maxSeq: number, missing: number, seenUpTo: boolean): Track {
+  const seen = new Float64Array(WINDOW).fill(-1);
+  if (seenUpTo) for (let q = Math.max(0, maxSeq - WINDOW + 1); q <= maxSeq; q++) seen[q % WINDOW] = q;
+  else seen[maxSeq % WINDOW] = maxSeq;
+  return { bootId, maxSeq, missing, seen };
+}
 
-  /** States changed since the last call: what must be persisted with the next commit. */
-  takeDirty(): Record<string, SeqState> {
-    const out: Record<string, SeqState> = {};
-    for (const machine of this.dirty) out[machine] = this.state(machine)!;
-    this.dirty.clear();
-    return out;
-  }
+export class SequenceTracker {
+  /** machine → boots, least recently used first (Map insertion order) */
+  private readonly machines = new Map<string, Map<string, Track>>();
+  private readonly dirty = new Map<string, Set<string>>();
 
   /** Records one message; returns the data-quality events it reveals (usually none). */
   observe(machine: string, bootId: string, seq: number): QualityEvent[] {
-    this.dirty.add(machine);
-    let track = this.machines.get(machine);
-    if (!track || track.bootId !== bootId) {
-      const events: QualityEvent[] = [];
-      if (track) {
-        events.push({ type: 'reboot', machine, bootId, fromSeq: seq, toSeq: seq, count: 1 });
-      }
-      track = { bootId, maxSeq: seq, missing: 0, seen: new Float64Array(WINDOW).fill(-1) };
-      track.seen[seq % WINDOW] = seq;
-      this.machines.set(machine, track);
+    let boots = this.machines.get(machine);
+    if (!boots) {
+      boots = new Map();
+      this.machines.set(machine, boots);
+    }
+    this.markDirty(machine, bootId);
+    const track = boots.get(bootId);
+    if (!track) {
+      const events: QualityEvent[] =
+        boots.size > 0 ? [{ type: 'reboot', machine, bootId, fromSeq: seq, toSeq: seq, count: 1 }] : [];
+      boots.set(bootId, newTrack(bootId, seq, 0, false));
+      if (boots.size > BOOTS_PER_MACHINE) boots.delete(boots.keys().next().value!);
       return events;
     }
+    boots.delete(bootId); // move to most recent
+    boots.set(bootId, track);
+    return this.observeIn(track, machine, bootId, seq);
+  }
+
+  private observeIn(track: Track, machine: string, bootId: string, seq: number): QualityEvent[] {
     const slot = seq % WINDOW;
     if (seq > track.maxSeq) {
       const events: QualityEvent[] = [];
@@ -80,28 +98,51 @@ export class SequenceTracker {
     return [{ type: 'late', machine, bootId, fromSeq: seq, toSeq: seq, count: 1 }];
   }
 
-  state(machine: string): SeqState | undefined {
-    const t = this.machines.get(machine);
-    return t ? { bootId: t.bootId, maxSeq: t.maxSeq, missing: t.missing } : undefined;
+  private markDirty(machine: string, bootId: string): void {
+    let boots = this.dirty.get(machine);
+    if (!boots) {
+      boots = new Set();
+      this.dirty.set(machine, boots);
+    }
+    boots.add(bootId);
   }
 
-  /** Snapshot for persistence across ingest restarts. */
-  snapshot(): Record<string, SeqState> {
-    const out: Record<string, SeqState> = {};
-    for (const [machine, t] of this.machines)
-      out[machine] = { bootId: t.bootId, maxSeq: t.maxSeq, missing: t.missing };
+  /** The most recent boot of a machine. */
+  state(machine: string): SeqState | undefined {
+    const boots = this.machines.get(machine);
+    const last = boots ? [...boots.values()].at(-1) : undefined;
+    return last ? { bootId: last.bootId, maxSeq: last.maxSeq, missing: last.missing } : undefined;
+  }
+
+  /** Boot states changed since the last call: what must be persisted with the next commit. */
+  takeDirty(): BootState[] {
+    const out: BootState[] = [];
+    for (const [machine, dirtyBoots] of this.dirty) {
+      // least recently used first, so that persisted recency follows the tracker's
+      for (const t of this.machines.get(machine)?.values() ?? []) {
+        if (dirtyBoots.has(t.bootId))
+          out.push({ machine, bootId: t.bootId, maxSeq: t.maxSeq, missing: t.missing });
+      }
+    }
+    this.dirty.clear();
     return out;
   }
 
   /**
-   * Restores a snapshot. The seen-window is not persisted: numbers at or below the restored
-   * maximum count as duplicates, which is what a redelivery after an ingest restart is.
+   * Restores persisted boots, oldest first. The seen-window is not persisted: numbers at or
+   * below a restored maximum count as duplicates, which is what a redelivery after an ingest
+   * restart is.
    */
-  restore(snapshot: Record<string, SeqState>): void {
-    for (const [machine, s] of Object.entries(snapshot)) {
-      const seen = new Float64Array(WINDOW).fill(-1);
-      for (let q = Math.max(0, s.maxSeq - WINDOW + 1); q <= s.maxSeq; q++) seen[q % WINDOW] = q;
-      this.machines.set(machine, { ...s, seen });
+  restore(rows: readonly BootState[]): void {
+    for (const r of rows) {
+      let boots = this.machines.get(r.machine);
+      if (!boots) {
+        boots = new Map();
+        this.machines.set(r.machine, boots);
+      }
+      boots.delete(r.bootId);
+      boots.set(r.bootId, newTrack(r.bootId, r.maxSeq, r.missing, true));
+      if (boots.size > BOOTS_PER_MACHINE) boots.delete(boots.keys().next().value!);
     }
   }
 }

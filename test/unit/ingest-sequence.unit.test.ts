@@ -32,12 +32,26 @@ describe('(bootId, seq) tracking', () => {
     expect(t.observe('m2', 'x', 101)).toEqual([]);
   });
 
+  it('tracks a previous boot whose backlog arrives interleaved with the new boot (gateway restart)', () => {
+    const t = new SequenceTracker();
+    for (let s = 0; s < 10; s++) t.observe('m1', 'old', s);
+    expect(t.observe('m1', 'new', 0)).toEqual([
+      { type: 'reboot', machine: 'm1', bootId: 'new', fromSeq: 0, toSeq: 0, count: 1 },
+    ]);
+    const events = [];
+    for (let s = 1; s < 10; s++) {
+      events.push(...t.observe('m1', 'old', 9 + s), ...t.observe('m1', 'new', s));
+    }
+    expect(events).toEqual([]);
+    expect(t.state('m1')).toEqual({ bootId: 'new', maxSeq: 9, missing: 0 });
+  });
+
   it('persists and restores: redelivered numbers count as duplicates, new ones continue', () => {
     const t = new SequenceTracker();
     for (let s = 0; s < 50; s++) t.observe('m1', 'b1', s);
     const dirty = t.takeDirty();
-    expect(Object.keys(dirty)).toEqual(['m1']);
-    expect(t.takeDirty()).toEqual({});
+    expect(dirty).toEqual([{ machine: 'm1', bootId: 'b1', maxSeq: 49, missing: 0 }]);
+    expect(t.takeDirty()).toEqual([]);
     const u = new SequenceTracker();
     u.restore(dirty);
     expect(u.observe('m1', 'b1', 49)[0]?.type).toBe('duplicate');
