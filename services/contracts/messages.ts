@@ -39,9 +39,14 @@ const sampleShape = Object.fromEntries(
   (Object.keys(TELEMETRY_VARIABLES) as TelemetryVariable[]).map((name) => [name, finite(name)]),
 ) as { [K in TelemetryVariable]: ReturnType<typeof finite> };
 
+function hasVariable(sample: Record<string, unknown>): boolean {
+  for (const key in sample) if (key !== 'ts') return true;
+  return false;
+}
+
 export const Sample = z
   .strictObject({ ts: EpochMs.describe('Sample time, epoch ms UTC'), ...sampleShape })
-  .refine((s) => Object.keys(s).length > 1, 'a sample needs at least one variable besides ts');
+  .refine(hasVariable, 'a sample needs at least one variable besides ts');
 export type Sample = z.infer<typeof Sample>;
 
 /** Optional unit declaration: if a sender states units, they must be the standard's. */
@@ -213,7 +218,14 @@ export type CommandAck = z.infer<typeof CommandAck>;
 
 export const WarningSeverity = z.enum(['info', 'warning', 'critical']);
 /** Alarm lifecycle after OPC UA Part 9 / ISA-18.2. */
-export const WarningState = z.enum(['raised', 'acknowledged', 'shelved', 'suppressed', 'cleared', 'resolved']);
+export const WarningState = z.enum([
+  'raised',
+  'acknowledged',
+  'shelved',
+  'suppressed',
+  'cleared',
+  'resolved',
+]);
 
 export const ProbableCause = z.strictObject({
   cause: z.string().min(1).max(64).describe('failure mode id from seeds/fault-dictionary.json'),
