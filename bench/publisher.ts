@@ -22,7 +22,7 @@ const Config = z.object({
   samplesPerMessage: z.number().default(10),
   t0: z.number(),
   /** topic kind; the broker scenario may publish to a plain topic */
-  connectConcurrency: z.number().default(50),
+  connectConcurrency: z.number().default(20),
 });
 type Config = z.infer<typeof Config>;
 
