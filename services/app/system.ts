@@ -1,5 +1,7 @@
 import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
 import type { Registry } from 'prom-client';
+import { AnalysisService } from '../analysis/index.js';
 import { type BrokerService, createBrokerService } from '../broker/index.js';
 import type { Config, Role } from '../core/config.js';
 import { SawBrainError } from '../core/errors.js';
@@ -9,6 +11,7 @@ import type { TelemetryStore } from '../core/ports.js';
 import { buildHttpApp } from '../http/app.js';
 import { IngestService, inProcessSource, type MessageSource, mqttSource } from '../ingest/index.js';
 import { MachineRegistry } from '../registry/index.js';
+import { loadSeeds } from '../seeds/index.js';
 import { createStore } from '../stores/index.js';
 import { ensureServicePassword } from './provision.js';
 import { type SimulatedFleet, startSimulatedFleet } from './simulated-fleet.js';
@@ -22,6 +25,7 @@ export interface RunningSystem {
   readonly store: TelemetryStore | null;
   readonly broker: BrokerService | null;
   readonly ingest: IngestService | null;
+  readonly analysis: AnalysisService | null;
   readonly fleet: SimulatedFleet | null;
   stop(): Promise<void>;
 }
@@ -48,6 +52,7 @@ export async function startSystem(config: Config, logger: Logger): Promise<Runni
   let store: TelemetryStore | null = null;
   let broker: BrokerService | null = null;
   let ingest: IngestService | null = null;
+  let analysis: AnalysisService | null = null;
   let fleet: SimulatedFleet | null = null;
 
   const stopAll = async () => {
@@ -61,7 +66,12 @@ export async function startSystem(config: Config, logger: Logger): Promise<Runni
   };
 
   try {
-    if (has(config, 'broker') || has(config, 'simulator') || has(config, 'ingest')) {
+    if (
+      has(config, 'broker') ||
+      has(config, 'simulator') ||
+      has(config, 'ingest') ||
+      has(config, 'analysis')
+    ) {
       registry = MachineRegistry.open(config.dataDir);
       const r = registry;
       started.push({ name: 'registry', stop: () => r.close() });
@@ -79,6 +89,14 @@ export async function startSystem(config: Config, logger: Logger): Promise<Runni
       brokerUrl ??= urls.mqtt;
       if (config.ingest.password) {
         await ensureServicePassword(registry!, config.ingest.username, ['ingest'], config.ingest.password);
+      }
+      if (config.analysis.password) {
+        await ensureServicePassword(
+          registry!,
+          config.analysis.username,
+          ['analysis'],
+          config.analysis.password,
+        );
       }
     }
 
@@ -118,6 +136,41 @@ export async function startSystem(config: Config, logger: Logger): Promise<Runni
       started.push({ name: 'ingest', stop: () => i.stop() });
     }
 
+    if (has(config, 'analysis')) {
+      if (!brokerUrl)
+        throw new SawBrainError('CONFIG_INVALID', 'analysis needs SAWBRAIN_BROKER_URL or the broker role');
+      let password = config.analysis.password;
+      if (!password) {
+        if (!has(config, 'broker')) {
+          throw new SawBrainError(
+            'CONFIG_INVALID',
+            'analysis without the broker role needs SAWBRAIN_ANALYSIS_PASSWORD',
+          );
+        }
+        password = await ensureServicePassword(registry!, config.analysis.username, ['analysis']);
+      }
+      if (!store && config.analysis.history) {
+        store = createStore(config, logger);
+        await store.start();
+        const s = store;
+        started.push({ name: 'store', stop: () => s.stop() });
+      }
+      const r = registry;
+      analysis = new AnalysisService({
+        config,
+        seeds: loadSeeds(join(import.meta.dirname, '../../seeds')),
+        logger,
+        metrics,
+        brokerUrl,
+        password,
+        store,
+        plantOf: (_tenant, machine) => r?.get(machine)?.plant,
+      });
+      await analysis.start();
+      const an = analysis;
+      started.push({ name: 'analysis', stop: () => an.stop() });
+    }
+
     if (has(config, 'simulator') && config.simulator.enabled && config.simulator.machines > 0) {
       if (!brokerUrl)
         throw new SawBrainError(
@@ -138,7 +191,7 @@ export async function startSystem(config: Config, logger: Logger): Promise<Runni
             ...(store ? { store: () => store!.ping() } : {}),
             ...(broker ? { broker: () => true } : {}),
           },
-          status: () => statusCards({ registry, ingest, fleet, store, urls }),
+          status: () => statusCards({ registry, ingest, analysis, fleet, store, urls }),
         },
       });
       await app.listen({ host: config.http.host, port: config.http.port });
@@ -152,12 +205,13 @@ export async function startSystem(config: Config, logger: Logger): Promise<Runni
     throw err;
   }
 
-  return { config, metrics, urls, registry, store, broker, ingest, fleet, stop: stopAll };
+  return { config, metrics, urls, registry, store, broker, ingest, analysis, fleet, stop: stopAll };
 }
 
 async function statusCards(parts: {
   registry: MachineRegistry | null;
   ingest: IngestService | null;
+  analysis: AnalysisService | null;
   fleet: SimulatedFleet | null;
   store: TelemetryStore | null;
   urls: Record<string, string | undefined>;
@@ -184,6 +238,10 @@ async function statusCards(parts: {
       sub: 'bytes journaled, not yet in the store',
     });
     cards.push({ title: 'dead letters', value: s.deadLetters, sub: 'messages that broke the standard' });
+  }
+  if (parts.analysis) {
+    const a = parts.analysis.stats();
+    cards.push({ title: 'open warnings', value: a.open, sub: `${a.machines} machines analysed` });
   }
   if (parts.fleet) {
     const f = parts.fleet.stats();

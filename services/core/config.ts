@@ -14,8 +14,10 @@ const bool = z.union([
   z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1'),
 ]);
 
-export const ROLES = ['broker', 'ingest', 'simulator', 'http'] as const;
+export const ROLES = ['broker', 'ingest', 'simulator', 'http', 'analysis'] as const;
 export type Role = (typeof ROLES)[number];
+/** Roles a process runs when none are configured (the analysis service is opt-in). */
+export const DEFAULT_ROLES: readonly Role[] = ['broker', 'ingest', 'simulator', 'http'];
 
 const roleList = z.union([
   z.array(z.enum(ROLES)),
@@ -34,7 +36,7 @@ const roleList = z.union([
 ]);
 
 export const ConfigSchema = z.strictObject({
-  roles: roleList.default([...ROLES]).describe('which services this process runs'),
+  roles: roleList.default([...DEFAULT_ROLES]).describe('which services this process runs'),
   brokerUrl: z
     .string()
     .regex(/^(mqtts?|wss?|tcp):\/\//, 'broker URL like mqtt://host:1883')
@@ -111,6 +113,37 @@ export const ConfigSchema = z.strictObject({
     })
     .prefault({}),
   http: z.strictObject({ host: z.string().default('0.0.0.0'), port: port.default(8080) }).prefault({}),
+  analysis: z
+    .strictObject({
+      clientId: z.string().min(1).max(64).default('sawbrain-analysis'),
+      username: z.string().min(1).default('sawbrain-analysis'),
+      password: z
+        .string()
+        .min(16)
+        .optional()
+        .describe('analysis service password; generated when unset (embedded mode)'),
+      tickMs: z.coerce.number().int().min(50).max(60_000).default(1000),
+      floodPerMachine: z.coerce
+        .number()
+        .int()
+        .min(1)
+        .default(5)
+        .describe('warnings per machine per flood window'),
+      floodPerPlant: z.coerce
+        .number()
+        .int()
+        .min(1)
+        .default(20)
+        .describe('warnings per plant per flood window'),
+      floodWindowMs: z.coerce.number().int().min(1000).default(600_000),
+      autoResolveHours: z.coerce
+        .number()
+        .min(0.01)
+        .default(24)
+        .describe('cleared, unacknowledged warnings close after this'),
+      history: bool.default(true).describe('write warning events to the algorithms database'),
+    })
+    .prefault({}),
   simulator: z
     .strictObject({
       enabled: bool.default(true),
@@ -155,6 +188,12 @@ export const ENV_MAP: Record<string, string> = {
   SAWBRAIN_SIM_MACHINES: 'simulator.machines',
   SAWBRAIN_SIM_SPEED: 'simulator.speed',
   SAWBRAIN_SIM_SEED: 'simulator.seed',
+  SAWBRAIN_ANALYSIS_USERNAME: 'analysis.username',
+  SAWBRAIN_ANALYSIS_PASSWORD: 'analysis.password',
+  SAWBRAIN_ANALYSIS_FLOOD_PER_MACHINE: 'analysis.floodPerMachine',
+  SAWBRAIN_ANALYSIS_FLOOD_PER_PLANT: 'analysis.floodPerPlant',
+  SAWBRAIN_ANALYSIS_AUTO_RESOLVE_HOURS: 'analysis.autoResolveHours',
+  SAWBRAIN_ANALYSIS_HISTORY: 'analysis.history',
 };
 
 function setPath(target: Record<string, unknown>, path: string, value: unknown): void {

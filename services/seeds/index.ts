@@ -6,11 +6,14 @@ import {
   type Blade,
   type ChartClass,
   type ChartCorrections,
+  type FaultCause,
+  type FaultDictionaryFile,
   type FleetMachineSeed,
   type Industry,
   type Material,
   type Plant,
   type Region,
+  type RuleSeed,
   type SawModel,
   SEED_FILES,
   type SeedFiles,
@@ -32,6 +35,10 @@ export interface Seeds {
   readonly tenants: readonly Tenant[];
   readonly plants: readonly Plant[];
   readonly machines: readonly FleetMachineSeed[];
+  /** Condition-monitoring rules with their default parameters (services/analysis). */
+  readonly rules: readonly RuleSeed[];
+  /** Failure modes, their symptom signatures and actions (services/analysis/diagnosis). */
+  readonly faultDictionary: FaultDictionaryFile;
   /** The files as parsed (after validation). */
   readonly files: Readonly<SeedFiles>;
   readonly lookup: {
@@ -47,6 +54,8 @@ export interface Seeds {
     readonly plant: ReadonlyMap<string, Plant>;
     /** by machineId */
     readonly machine: ReadonlyMap<string, FleetMachineSeed>;
+    /** by failure mode id */
+    readonly fault: ReadonlyMap<string, FaultCause>;
   };
 }
 
@@ -179,6 +188,35 @@ export function crossCheck(f: SeedFiles): string[] {
       if (!plant.sites.includes(m.site)) p.push(`${at}: site "${m.site}" is not a site of ${plant.id}`);
     }
   }
+  p.push(...crossCheckAnalysis(f));
+  return p;
+}
+
+/** Rules ↔ fault dictionary: every symptom is declared once, reported by a rule, used by a cause. */
+function crossCheckAnalysis(f: SeedFiles): string[] {
+  const p: string[] = [];
+  indexBy(f.rules.items, (r) => r.id, 'rules.json', p);
+  indexBy(f.faultDictionary.items, (c) => c.id, 'fault-dictionary.json', p);
+  const symptoms = indexBy(f.faultDictionary.symptoms, (s) => s.id, 'fault-dictionary.json symptoms', p);
+  const reported = new Set(f.rules.items.map((r) => r.symptom));
+  const used = new Set(f.faultDictionary.items.flatMap((c) => c.signature.map((e) => e.symptom)));
+  for (const r of f.rules.items) {
+    if (!symptoms.has(r.symptom))
+      p.push(`rules.json ${r.id}: symptom "${r.symptom}" is not in fault-dictionary.json`);
+    for (const model of Object.keys(r.models ?? {})) {
+      if (!f.models.items.some((m) => m.id === model)) p.push(`rules.json ${r.id}: unknown model "${model}"`);
+    }
+  }
+  for (const c of f.faultDictionary.items) {
+    for (const e of c.signature) {
+      if (!symptoms.has(e.symptom)) p.push(`fault-dictionary.json ${c.id}: unknown symptom "${e.symptom}"`);
+    }
+  }
+  for (const s of f.faultDictionary.symptoms) {
+    if (!reported.has(s.id))
+      p.push(`fault-dictionary.json symptom ${s.id}: no rule in rules.json reports it`);
+    if (!used.has(s.id)) p.push(`fault-dictionary.json symptom ${s.id}: no cause uses it`);
+  }
   return p;
 }
 
@@ -204,6 +242,8 @@ function build(f: SeedFiles): Seeds {
     tenants: f.demoFleet.tenants,
     plants: f.demoFleet.plants,
     machines: f.demoFleet.items,
+    rules: f.rules.items,
+    faultDictionary: f.faultDictionary,
     files: f,
     lookup: Object.freeze({
       model: indexBy(f.models.items, (m) => m.id, '', ignore),
@@ -215,6 +255,7 @@ function build(f: SeedFiles): Seeds {
       tenant: indexBy(f.demoFleet.tenants, (t) => t.slug, '', ignore),
       plant: indexBy(f.demoFleet.plants, (x) => x.id, '', ignore),
       machine: indexBy(f.demoFleet.items, (m) => m.machineId, '', ignore),
+      fault: indexBy(f.faultDictionary.items, (c) => c.id, '', ignore),
     }),
   });
 }

@@ -262,6 +262,86 @@ export const DemoFleetFile = z.strictObject({
   plants: z.array(Plant).min(1),
 });
 
+// --------------------------------------------------------------------- analysis: rules, faults
+
+/** Symptom ids link rules (what is observed) to the fault dictionary (what it may mean). */
+export const SymptomId = z
+  .string()
+  .regex(/^[a-z0-9][a-z0-9-]{0,63}$/, 'symptom id: lower-case slug (a-z, 0-9, "-")');
+
+/**
+ * One rule of the condition monitoring (seeds/rules.json). `kind` names the rule implementation
+ * (services/analysis/rules); `params` are checked by that implementation's own schema, `models`
+ * overrides them per saw model. Each edit at run time makes a new `version`.
+ */
+export const RuleSeed = z.strictObject({
+  id,
+  version: z.number().int().min(1),
+  kind: id,
+  symptom: SymptomId.describe('the symptom this rule reports (fault-dictionary.json symptoms)'),
+  enabled: z.boolean().default(true),
+  description: z.string().min(1),
+  params: z.record(z.string(), z.unknown()).default({}),
+  models: z.record(z.string(), z.record(z.string(), z.unknown())).optional(),
+});
+export type RuleSeed = z.infer<typeof RuleSeed>;
+export const RulesFile = z.strictObject(envelope(RuleSeed));
+
+export const SignatureEntry = z.strictObject({
+  symptom: SymptomId,
+  p: z.number().min(0).max(1).describe('P(symptom observed | this cause)'),
+  absent: z
+    .number()
+    .min(0)
+    .max(1)
+    .optional()
+    .describe('likelihood when the symptom is absent (default 1 − p, at least 0.05); 1 = no information'),
+});
+
+export const FaultCause = z.strictObject({
+  id: SymptomId.describe('failure mode id; also the warning type'),
+  title: z.string().min(1).max(200),
+  category: z
+    .enum(['fault', 'notice', 'data'])
+    .describe('DOMAIN failure mode, maintenance notice, data/sensor'),
+  severity: z.enum(['info', 'warning', 'critical']),
+  prior: z.number().positive().max(1),
+  action: z.string().min(1).max(500),
+  source: z.string().min(1).describe('where the signature comes from (DOMAIN §2, …)'),
+  signature: z.array(SignatureEntry).min(1),
+  suppressIn: z
+    .array(z.enum(['setup', 'blade-change', 'idle', 'offline']))
+    .default([])
+    .describe('machine states in which a new warning of this type is suppressed'),
+});
+export type FaultCause = z.infer<typeof FaultCause>;
+
+export const FaultDictionaryFile = z.strictObject({
+  ...envelope(FaultCause),
+  settings: z.strictObject({
+    minProbability: z.number().min(0).max(1).describe('top cause needs at least this posterior'),
+    leak: z.number().min(0).max(0.5).describe('P(symptom | cause) for symptoms outside the signature'),
+    explainedAt: z.number().min(0).max(1).describe('a symptom with p ≥ this is explained by the cause'),
+    maxCauses: z.number().int().min(1).max(10),
+    noFaultPrior: z.number().positive().describe('prior of "no fault": the symptoms are false alarms'),
+  }),
+  symptoms: z
+    .array(
+      z.strictObject({
+        id: SymptomId,
+        description: z.string().min(1),
+        event: z.boolean().default(false),
+        falseRate: z
+          .number()
+          .min(0)
+          .max(1)
+          .describe("P(symptom | no fault): the detector's false-alarm rate"),
+      }),
+    )
+    .min(1),
+});
+export type FaultDictionaryFile = z.infer<typeof FaultDictionaryFile>;
+
 /** File name → schema: the loader's table of contents. */
 export const SEED_FILES = {
   models: { file: 'models.json', schema: ModelsFile },
@@ -271,6 +351,8 @@ export const SEED_FILES = {
   regions: { file: 'regions.json', schema: RegionsFile },
   industries: { file: 'industries.json', schema: IndustriesFile },
   demoFleet: { file: 'demo-fleet.json', schema: DemoFleetFile },
+  rules: { file: 'rules.json', schema: RulesFile },
+  faultDictionary: { file: 'fault-dictionary.json', schema: FaultDictionaryFile },
 } as const;
 
 export type SeedKey = keyof typeof SEED_FILES;

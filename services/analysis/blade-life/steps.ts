@@ -1,0 +1,70 @@
+import { robustSigma } from '../baselines/robust.js';
+import type { BladeRecord } from './blade.js';
+
+export interface StepOptions {
+  /** smallest chipping step (ln e_A), default 0.04 */
+  stepMin: number;
+  /** step threshold in residual σ, default 5 */
+  stepSigma: number;
+  /** cuts a candidate step may wait for a confirming cut of a known section, default 6 */
+  stepWait: number;
+}
+
+export interface StepVerdict {
+  residual?: number;
+  step?: { ts: number; size: number };
+  /** the cut is a candidate step: hold it out of the trend until the next comparable cut */
+  hold: boolean;
+}
+
+/** Same-section comparisons older than this many cuts are not trusted for steps. */
+const MAX_AGE_CUTS = 40;
+
+/**
+ * Chipping steps (DOMAIN §4: "treat steps … as chipping, not wear"): a cut whose ln e_A jumps
+ * above the level of the previous cut of the same exact section (plus the wear trend in between)
+ * by more than max(stepMin, stepSigma × residual σ) is a candidate; the next comparable cut
+ * confirms it (still above by half the step) or shows it was an outlier. Confirmed steps are
+ * added to the blade's step offset, so the wear trend never sees them.
+ */
+export function stepCheck(
+  b: BladeRecord,
+  stepKey: string,
+  x: number,
+  lnEA: number,
+  slope: number,
+  ts: number,
+  o: StepOptions,
+): StepVerdict {
+  const last = b.lastByKey.get(stepKey);
+  const comparable = last && b.cuts - last.index <= MAX_AGE_CUTS;
+  const y = lnEA - b.stepOffset;
+  if (!comparable) {
+    if (b.pendingStep && ++b.pendingStep.waited > o.stepWait) b.pendingStep = null;
+    return { hold: false };
+  }
+  const r = y - (last.point.y + slope * (x - last.point.x));
+  const verdict: StepVerdict = { residual: r, hold: false };
+  const pending = b.pendingStep;
+  if (pending) {
+    b.pendingStep = null;
+    if (r >= 0.5 * pending.size) {
+      const size = (pending.size + r) / 2;
+      b.stepOffset += size;
+      b.steps.push({ ts: pending.ts, size });
+      verdict.step = { ts: pending.ts, size };
+      b.residuals.push(r - size);
+      return verdict;
+    }
+  } else {
+    const scale = Math.max(0.01, b.residuals.length >= 5 ? robustSigma(b.residuals) : 0.01);
+    if (r >= Math.max(o.stepMin, o.stepSigma * scale)) {
+      b.pendingStep = { ts, size: r, waited: 0 };
+      verdict.hold = true;
+      return verdict;
+    }
+  }
+  b.residuals.push(r);
+  if (b.residuals.length > 30) b.residuals.shift();
+  return verdict;
+}

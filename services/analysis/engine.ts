@@ -1,0 +1,315 @@
+import type {
+  Alarm,
+  AnyMessage,
+  Birth,
+  BladeEvent,
+  Cut,
+  State,
+  Telemetry,
+  TopicAddress,
+} from '../contracts/index.js';
+import type { RuleSeed, Seeds } from '../seeds/index.js';
+import { estimateLife } from './blade-life/remaining.js';
+import { type BladeLifeOptions, type BladePriors, DEFAULT_BLADE_LIFE } from './blade-life/tracker.js';
+import { attribute, diagnose } from './diagnosis/diagnose.js';
+import { type Dictionary, indexDictionary } from './diagnosis/dictionary.js';
+import { cutFeatures } from './features/cut-features.js';
+import { modeOf } from './features/modes.js';
+import {
+  DEFAULT_LIFECYCLE,
+  type LifecycleConfig,
+  LifecycleManager,
+  type LifecycleOutput,
+} from './lifecycle/manager.js';
+import type { WarningRecord } from './lifecycle/record.js';
+import { MachineCtx } from './machine.js';
+import { compileRules, RULE_KINDS, type RuleKind, type RuleSet } from './rules/index.js';
+import { MachineRunners } from './runner.js';
+import type { RuleFailure } from './types.js';
+
+export interface EngineOptions {
+  seeds: Seeds;
+  /** the rules to run (default: seeds/rules.json); the service passes the latest stored versions */
+  rules?: readonly RuleSeed[];
+  /** extra rule implementations (e.g. a test's deliberately failing rule) */
+  kinds?: readonly RuleKind[];
+  lifecycle?: Partial<LifecycleConfig>;
+  bladeLife?: Partial<BladeLifeOptions>;
+  /** plant of a machine, for flood control per plant */
+  plantOf?: (tenant: string, machine: string) => string | undefined;
+}
+
+/** What handling one message (or a tick, or an operator action) produced. */
+export interface EngineOutput extends LifecycleOutput {
+  failures: RuleFailure[];
+}
+
+const emptyOutput = (): EngineOutput => ({ events: [], publish: [], changed: [], failures: [] });
+
+/** Cut records wait this long (engine clock) for the telemetry of their window. */
+const CUT_WAIT_MS = 30_000;
+
+/**
+ * The analysis, pure: messages of the standard in → warnings and lifecycle events out; no I/O, no
+ * clock of its own (device time from the messages; `tick(now)` for time-driven steps). The MQTT
+ * service and the evaluation feed the same engine.
+ *
+ *   message → per-machine features (modes, cut × telemetry join, blade wear) → rules (isolated)
+ *     → symptoms → diagnosis (fault dictionary) → lifecycle (one warning per machine and type)
+ */
+export class AnalysisEngine {
+  readonly dict: Dictionary;
+  private ruleSet: RuleSet;
+  private readonly kinds: Map<string, RuleKind>;
+  private readonly lifecycle: LifecycleManager;
+  private readonly machines = new Map<string, { m: MachineCtx; runners: MachineRunners }>();
+  private readonly priors: BladePriors;
+  private readonly bladeOptions: BladeLifeOptions;
+  readonly failureCounts = new Map<string, number>();
+
+  constructor(private readonly o: EngineOptions) {
+    this.kinds = new Map([...RULE_KINDS, ...(o.kinds ?? []).map((k) => [k.kind, k] as const)]);
+    this.ruleSet = compileRules(o.rules ?? o.seeds.rules, this.kinds);
+    this.dict = indexDictionary(o.seeds.faultDictionary);
+    this.lifecycle = new LifecycleManager(this.dict, { ...DEFAULT_LIFECYCLE, ...o.lifecycle });
+    const seeds = o.seeds;
+    this.priors = {
+      lifeFactor: (grade) => seeds.lookup.material.get(grade)?.lifeFactor ?? 1,
+      nominalLifeCm2: (spec) =>
+        spec?.catalogueId ? seeds.lookup.blade.get(spec.catalogueId)?.nominalLifeCm2 : undefined,
+      breakInCm2: seeds.corrections.breakIn.areaCm2[1],
+    };
+    this.bladeOptions = { ...DEFAULT_BLADE_LIFE, ...o.bladeLife };
+  }
+
+  get rules(): RuleSet {
+    return this.ruleSet;
+  }
+
+  /** Rule implementations the engine knows (for validating rule edits). */
+  get ruleKinds(): ReadonlyMap<string, RuleKind> {
+    return this.kinds;
+  }
+
+  /** Replaces the rule set (run-time edit); rules whose version did not change keep their state. */
+  setRules(rules: readonly RuleSeed[]): void {
+    const next = compileRules(rules, this.kinds);
+    const old = new Map(this.ruleSet.rules.map((r) => [r.id, r]));
+    this.ruleSet = {
+      rules: next.rules.map((r) => {
+        const prev = old.get(r.id);
+        return prev && prev.version === r.version && prev.seed.kind === r.seed.kind ? prev : r;
+      }),
+      byId: next.byId,
+    };
+    for (const entry of this.machines.values()) {
+      entry.runners = new MachineRunners(this.ruleSet.rules, entry.m, entry.runners);
+    }
+  }
+
+  machine(id: string): MachineCtx | undefined {
+    return this.machines.get(id)?.m;
+  }
+
+  machineIds(): string[] {
+    return [...this.machines.keys()];
+  }
+
+  /** Open warnings (not yet resolved). */
+  warnings(): WarningRecord[] {
+    return this.lifecycle.list();
+  }
+
+  warning(id: string): WarningRecord | undefined {
+    return this.lifecycle.get(id);
+  }
+
+  get floodLimited(): number {
+    return this.lifecycle.floodLimited;
+  }
+
+  restoreWarnings(records: readonly WarningRecord[]): void {
+    this.lifecycle.restore(records);
+  }
+
+  private entry(a: TopicAddress) {
+    let e = this.machines.get(a.machine);
+    if (!e) {
+      const m = new MachineCtx(a.tenant, a.machine, this.priors, this.bladeOptions);
+      m.plant = this.o.plantOf?.(a.tenant, a.machine);
+      e = { m, runners: new MachineRunners(this.ruleSet.rules, m) };
+      this.machines.set(a.machine, e);
+    }
+    return e;
+  }
+
+  /** Handles one validated message of the standard; `receivedAt` is the engine clock (default: its ts). */
+  handle(a: TopicAddress, msg: AnyMessage, receivedAt: number = msg.payload.ts): EngineOutput {
+    const out = emptyOutput();
+    const e = this.entry(a);
+    const m = e.m;
+    const ts = msg.payload.ts;
+    m.lastMessageTs = Math.max(m.lastMessageTs, ts);
+    const run = (
+      h: Parameters<MachineRunners['by']['onSample'][number]['run']>[0],
+      t: number,
+      arg: unknown,
+    ) => {
+      for (const r of e.runners.by[h]) r.run(h, t, arg, out.failures);
+    };
+    switch (msg.kind) {
+      case 'birth':
+        this.birth(e, msg.payload);
+        run('onBirth', ts, msg.payload);
+        break;
+      case 'telemetry':
+        this.telemetry(e, msg.payload, receivedAt, run);
+        this.flushCuts(e, receivedAt, run, false);
+        break;
+      case 'cut':
+        run('onCutRecord', msg.payload.end, msg.payload);
+        m.pendingCuts.push(msg.payload);
+        m.pendingAt.push(receivedAt);
+        this.flushCuts(e, receivedAt, run, false);
+        break;
+      case 'state':
+        this.state(m, msg.payload, receivedAt);
+        run('onState', ts, msg.payload);
+        break;
+      case 'alarm':
+        run('onAlarm', ts, msg.payload as Alarm);
+        break;
+      case 'blade':
+        run('onBlade', ts, msg.payload);
+        this.blade(m, msg.payload);
+        break;
+      default:
+        return out;
+    }
+    this.settle(m, ts, out);
+    this.count(out);
+    return out;
+  }
+
+  private birth(e: { m: MachineCtx; runners: MachineRunners }, b: Birth): void {
+    const m = e.m;
+    const model = this.o.seeds.lookup.model.get(b.model);
+    const changed = m.modelId !== b.model;
+    m.setModel(b.model, model);
+    m.capabilities = new Set(b.capabilities);
+    m.sampleIntervalMs = b.sampleIntervalMs;
+    m.blades.seen(b.blade, b.ts);
+    if (changed) e.runners = new MachineRunners(this.ruleSet.rules, m, e.runners);
+  }
+
+  private state(m: MachineCtx, s: State, receivedAt: number): void {
+    if (s.state !== m.state) m.stateSinceAt = receivedAt;
+    m.pushState(s.ts, s.state);
+  }
+
+  private blade(m: MachineCtx, b: BladeEvent): void {
+    if (b.event === 'mount') m.blades.mounted(b.blade, b.reason === undefined || b.reason === 'new', b.ts);
+    else m.blades.dismounted(b.blade.bladeId, b.reason);
+  }
+
+  private telemetry(
+    e: { m: MachineCtx; runners: MachineRunners },
+    t: Telemetry,
+    at: number,
+    run: (h: 'onSample', ts: number, arg: unknown) => void,
+  ): void {
+    const m = e.m;
+    m.lastTelemetryAt = at;
+    for (const s of t.samples) {
+      const mode = modeOf(s, m.forceOn);
+      m.ring.push(s, mode);
+      run('onSample', s.ts, { s, mode, state: m.stateAt(s.ts), prev: m.prev?.s, prevMode: m.prev?.mode });
+      m.prev = { s, mode };
+      m.lastTelemetryTs = s.ts;
+    }
+  }
+
+  private flushCuts(
+    e: { m: MachineCtx },
+    now: number,
+    run: (h: 'onCut', ts: number, arg: unknown) => void,
+    force: boolean,
+  ): void {
+    const m = e.m;
+    while (m.pendingCuts.length > 0) {
+      const c: Cut = m.pendingCuts[0]!;
+      const ready =
+        force || m.ring.latestTs >= c.end - m.sampleIntervalMs || now - m.pendingAt[0]! > CUT_WAIT_MS;
+      if (!ready) break;
+      m.pendingCuts.shift();
+      m.pendingAt.shift();
+      const f = cutFeatures(c, m, m.idle.ready ? m.idle.median : undefined);
+      if (Number.isFinite(f.idlePowerKw)) m.idle.add(f.idlePowerKw);
+      const wear = m.blades.onCut({
+        ts: c.end,
+        bladeId: c.bladeId,
+        grade: c.material.grade,
+        key: f.key,
+        stepKey: f.stepKey,
+        areaCm2: c.areaCm2,
+        eA: f.eA,
+        completed: c.completed,
+      });
+      const blade = m.blades.current;
+      const life = blade
+        ? estimateLife(m.blades, blade, this.priors.lifeFactor(c.material.grade))
+        : undefined;
+      run('onCut', c.end, { f, wear, life });
+    }
+  }
+
+  /** Diagnoses a machine whose symptoms changed and updates its warnings. */
+  private settle(m: MachineCtx, ts: number, out: EngineOutput): void {
+    if (m.dirty) {
+      m.dirty = false;
+      const open = new Set(this.lifecycle.activeTypes(m.id));
+      this.lifecycle.apply(m, attribute(this.dict, diagnose(this.dict, m.activeSymptoms()), open), ts, out);
+    }
+    this.lifecycle.settleClears(m.id, ts, out);
+  }
+
+  /** Time-driven work at engine clock `now`: silence, late cut records, shelving, suppression. */
+  tick(now: number): EngineOutput {
+    const out = emptyOutput();
+    for (const e of this.machines.values()) {
+      const run = (h: 'onTick' | 'onCut', ts: number, arg: unknown) => {
+        for (const r of e.runners.by[h]) r.run(h, ts, arg, out.failures);
+      };
+      this.flushCuts(e, now, run, false);
+      run('onTick', now, now);
+      this.settle(e.m, now, out);
+    }
+    this.lifecycle.tick(now, (id) => this.machines.get(id)?.m, out);
+    this.count(out);
+    return out;
+  }
+
+  private count(out: EngineOutput): void {
+    for (const f of out.failures) this.failureCounts.set(f.rule, (this.failureCounts.get(f.rule) ?? 0) + 1);
+  }
+
+  ack(
+    id: string,
+    by: string,
+    now: number,
+    note: string | null = null,
+  ): { record?: WarningRecord; out: EngineOutput } {
+    const out = emptyOutput();
+    return { record: this.lifecycle.ack(id, by, now, note, out), out };
+  }
+
+  shelve(id: string, untilTs: number, by: string, now: number, note: string | null = null) {
+    const out = emptyOutput();
+    return { record: this.lifecycle.shelve(id, untilTs, by, now, note, out), out };
+  }
+
+  unshelve(id: string, by: string, now: number) {
+    const out = emptyOutput();
+    return { record: this.lifecycle.unshelve(id, by, now, out), out };
+  }
+}

@@ -1,0 +1,123 @@
+import { describe, expect, it } from 'vitest';
+import { estimateLife } from '../../services/analysis/blade-life/remaining.js';
+import { BladeTracker, DEFAULT_BLADE_LIFE } from '../../services/analysis/blade-life/tracker.js';
+import type { BladeSpec } from '../../services/contracts/index.js';
+import { MIN, T0 } from './fixtures.js';
+
+const LIFE = 30_000; // cm² of the reference material
+const RISE = 0.4; // e_A +40 % at the end of life
+const spec: BladeSpec = {
+  bladeId: 'B1',
+  type: 'bimetal-m42',
+  widthMm: 34,
+  thicknessMm: 1.1,
+  lengthMm: 4115,
+  tpi: '3/4',
+};
+const priors = {
+  lifeFactor: (g: string) => (g === 'hard' ? 0.5 : 1),
+  nominalLifeCm2: () => LIFE,
+  breakInCm2: 645,
+};
+
+/** Cuts of `area` cm² on a blade whose ln e_A rises linearly with consumed life (+ noise, + steps). */
+function cutBlade(
+  t: BladeTracker,
+  o: {
+    cuts: number;
+    area?: number;
+    mul?: (i: number) => number;
+    step?: number;
+    at?: number;
+    grades?: string[];
+    blade?: string;
+  },
+) {
+  const area = o.area ?? 150;
+  let used = 0;
+  const updates = [];
+  for (let i = 0; i < o.cuts; i++) {
+    const grade = o.grades ? o.grades[Math.floor(i / 20) % o.grades.length]! : '1045';
+    const lf = priors.lifeFactor(grade);
+    used += (area / (LIFE * lf)) * (o.mul?.(i) ?? 1);
+    const level = grade === 'hard' ? 1.5 : 1;
+    const noise = 0.004 * Math.sin(i * 1.7);
+    const step = o.step && i >= o.at! ? o.step : 0;
+    const eA = 700 * level * Math.exp(Math.log(1 + RISE) * used + noise + step);
+    updates.push(
+      t.onCut({
+        ts: T0 + i * MIN,
+        bladeId: o.blade ?? 'B1',
+        grade,
+        key: `${grade}|solid-m`,
+        stepKey: `${grade}|round:100`,
+        areaCm2: area,
+        eA,
+        completed: true,
+      }),
+    );
+  }
+  return { used, updates };
+}
+
+describe('blade life (DOMAIN §4)', () => {
+  it('drops break-in, follows the steady wear and predicts the remaining life with a band', () => {
+    const t = new BladeTracker(priors, { ...DEFAULT_BLADE_LIFE, endOfLifeRise: RISE });
+    t.mounted(spec, true, T0);
+    const { used, updates } = cutBlade(t, { cuts: 140 });
+    expect(updates[0]!.inBreakIn).toBe(true);
+    expect(updates.at(-1)!.inBreakIn).toBe(false);
+    const est = estimateLife(t, t.current!, 1);
+    expect(est.used).toBeCloseTo(used, 1);
+    const rem = est.remaining!;
+    expect(rem.percent).toBeCloseTo(100 * (1 - used), -1);
+    const trueLeft = (1 - used) * LIFE;
+    expect(rem.areaCm2).toBeGreaterThan(0.7 * trueLeft);
+    expect(rem.areaCm2).toBeLessThan(1.3 * trueLeft);
+    expect(rem.lowCm2).toBeLessThanOrEqual(rem.areaCm2);
+    expect(rem.highCm2).toBeGreaterThanOrEqual(rem.areaCm2);
+    expect(rem.cuts).toBe(Math.floor(rem.areaCm2 / 150));
+    expect(est.ratioSelf).toBeGreaterThan(0.7);
+    expect(est.ratioSelf).toBeLessThan(1.4);
+  });
+
+  it('tells a chipping step apart from wear: the step is removed from the trend', () => {
+    const t = new BladeTracker(priors, { ...DEFAULT_BLADE_LIFE, endOfLifeRise: RISE });
+    t.mounted(spec, true, T0);
+    const { updates } = cutBlade(t, { cuts: 120, step: 0.12, at: 80 });
+    const steps = updates.filter((u) => u?.step);
+    expect(steps).toHaveLength(1);
+    expect(steps[0]!.step!.size).toBeCloseTo(0.12, 1);
+    const est = estimateLife(t, t.current!, 1);
+    expect(est.steps).toBe(1);
+    expect(est.ratioSelf!).toBeLessThan(1.5); // the wear rate itself did not change
+  });
+
+  it('sees a wear rate that steps up (abnormal wear) against the blade’s own earlier slope', () => {
+    const t = new BladeTracker(priors, { ...DEFAULT_BLADE_LIFE, endOfLifeRise: RISE });
+    t.mounted(spec, true, T0);
+    cutBlade(t, { cuts: 80, mul: (i) => (i < 60 ? 1 : 4) });
+    expect(estimateLife(t, t.current!, 1).ratioSelf!).toBeGreaterThan(2.5);
+  });
+
+  it('compares cuts only within a material × section class, so job changes are not wear', () => {
+    const t = new BladeTracker(priors, { ...DEFAULT_BLADE_LIFE, endOfLifeRise: RISE });
+    t.mounted(spec, true, T0);
+    const { used } = cutBlade(t, { cuts: 140, grades: ['1045', 'hard'] });
+    const est = estimateLife(t, t.current!, 1);
+    expect(est.used!).toBeCloseTo(used, 1);
+    expect(est.steps).toBe(0);
+  });
+
+  it('learns the end-of-life rise and the normal slope from blades its operators changed as worn', () => {
+    const t = new BladeTracker(priors, { ...DEFAULT_BLADE_LIFE, endOfLifeRise: 0.2 });
+    for (const id of ['B1', 'B2']) {
+      t.mounted({ ...spec, bladeId: id }, true, T0);
+      cutBlade(t, { cuts: 190, blade: id });
+      t.dismounted(id, 'worn');
+    }
+    expect(Math.exp(t.endOfLife) - 1).toBeGreaterThan(0.3);
+    t.mounted({ ...spec, bladeId: 'B3' }, true, T0);
+    expect(t.normalSlope(t.current!)?.source).toBe('machine');
+  });
+});

@@ -1,0 +1,70 @@
+import { describe, expect, it } from 'vitest';
+import { diagnose } from '../../services/analysis/diagnosis/diagnose.js';
+import { indexDictionary } from '../../services/analysis/diagnosis/dictionary.js';
+import type { SymptomReport } from '../../services/analysis/types.js';
+import { loadSeeds } from '../../services/seeds/index.js';
+import { FAULT_KINDS } from '../../services/simulator/index.js';
+
+const seeds = loadSeeds('seeds');
+const dict = indexDictionary(seeds.faultDictionary);
+const sym = (...ids: string[]): SymptomReport[] =>
+  ids.map((symptom) => ({
+    symptom,
+    rule: `${symptom}-rule@1`,
+    active: true,
+    ts: 0,
+    evidence: { [symptom]: 1 },
+  }));
+const top = (...ids: string[]) => diagnose(dict, sym(...ids)).map((f) => f.type);
+
+describe('fault dictionary (seeds/fault-dictionary.json)', () => {
+  it('covers every failure mode of DOMAIN §2 with an action', () => {
+    for (const kind of FAULT_KINDS) {
+      const c = seeds.lookup.fault.get(kind);
+      expect(c, kind).toBeDefined();
+      expect(c!.category).toBe('fault');
+      expect(c!.action.length).toBeGreaterThan(20);
+    }
+  });
+});
+
+describe('diagnosis: signature combinations → ranked causes', () => {
+  it.each([
+    [['tension-low'], 'tension-loss'],
+    [['tension-low', 'deviation-high', 'blade-slip'], 'tension-loss'],
+    [['hydraulic-pressure-low', 'hydraulic-unstable'], 'hydraulic-leak'],
+    [['coolant-flow-low', 'blade-temp-high'], 'coolant-failure'],
+    [['vibration-high', 'gearbox-temp-high'], 'wheel-bearing-wear'],
+    [['vibration-bursts', 'deviation-high'], 'chip-brush-failure'],
+    [['deviation-high', 'deviation-severe'], 'crooked-cut'],
+    [['energy-step', 'force-spikes'], 'tooth-chipping'],
+    [['wear-rate-high'], 'blade-wear'],
+    [['abrupt-stop'], 'blade-breakage'],
+    [['abrupt-stop', 'current-at-limit'], 'motor-overload'],
+    [['current-at-limit'], 'motor-overload'],
+    [['blade-end-of-life'], 'blade-life'],
+    [['sensor-flatline'], 'sensor-fault'],
+  ])('%j → %s', (symptoms, cause) => {
+    const findings = diagnose(dict, sym(...symptoms));
+    expect(findings[0]?.type).toBe(cause);
+    expect(findings[0]!.causes[0]!.cause).toBe(cause);
+    expect(findings[0]!.causes[0]!.action).toBe(seeds.lookup.fault.get(cause)!.action);
+    const ps = findings[0]!.causes.map((c) => c.probability);
+    expect([...ps].sort((a, b) => b - a)).toEqual(ps);
+  });
+
+  it('a lone weak symptom is more likely a false alarm than a fault: no finding', () => {
+    expect(top('blade-temp-high')).toEqual([]);
+    expect(top('cut-rate-drop')).toEqual([]);
+    expect(top('deviation-high')).toEqual([]);
+  });
+
+  it('two faults at once give two findings (explain-away)', () => {
+    expect(top('tension-low', 'hydraulic-pressure-low').sort()).toEqual(['hydraulic-leak', 'tension-loss']);
+  });
+
+  it('names the rule of the symptom that weighs most for the top cause', () => {
+    const [f] = diagnose(dict, sym('deviation-high', 'tension-low'));
+    expect(f!.primary.rule).toBe('tension-low-rule@1');
+  });
+});
