@@ -722,7 +722,8 @@ describe('failed-login throttling', () => {
       const u = `mqtt://127.0.0.1:${b.port}`;
       const results = await Promise.all(
         Array.from({ length: 100 }, (_, i) =>
-          tryConnect(u, { clientId: `x${i}`, username: `x${i}`, password: 'nope' }),
+          // generous timeout: 32 scrypt checks queue on libuv's 4 threads, slow on a loaded machine
+          tryConnect(u, { clientId: `x${i}`, username: `x${i}`, password: 'nope', connectTimeout: 30_000 }),
         ),
       );
       const codes = results.map((r) => r.code);
