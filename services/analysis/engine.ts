@@ -1,20 +1,9 @@
-import type {
-  Alarm,
-  AnyMessage,
-  Birth,
-  BladeEvent,
-  Cut,
-  State,
-  Telemetry,
-  TopicAddress,
-} from '../contracts/index.js';
+import type { AnyMessage, TopicAddress } from '../contracts/index.js';
 import type { RuleSeed, Seeds } from '../seeds/index.js';
-import { estimateLife } from './blade-life/remaining.js';
 import { type BladeLifeOptions, type BladePriors, DEFAULT_BLADE_LIFE } from './blade-life/tracker.js';
 import { attribute, diagnose } from './diagnosis/diagnose.js';
 import { type Dictionary, indexDictionary } from './diagnosis/dictionary.js';
-import { cutFeatures } from './features/cut-features.js';
-import { modeOf } from './features/modes.js';
+import { applyBirth, applyBlade, applyState, feedSamples, readyCuts } from './feed.js';
 import {
   DEFAULT_LIFECYCLE,
   type LifecycleConfig,
@@ -45,9 +34,6 @@ export interface EngineOutput extends LifecycleOutput {
 }
 
 const emptyOutput = (): EngineOutput => ({ events: [], publish: [], changed: [], failures: [] });
-
-/** Cut records wait this long (engine clock) for the telemetry of their window. */
-const CUT_WAIT_MS = 30_000;
 
 /**
  * The analysis, pure: messages of the standard in → warnings and lifecycle events out; no I/O, no
@@ -159,29 +145,31 @@ export class AnalysisEngine {
     };
     switch (msg.kind) {
       case 'birth':
-        this.birth(e, msg.payload);
+        if (applyBirth(m, msg.payload, this.o.seeds.lookup.model.get(msg.payload.model))) {
+          e.runners = new MachineRunners(this.ruleSet.rules, m, e.runners);
+        }
         run('onBirth', ts, msg.payload);
         break;
       case 'telemetry':
-        this.telemetry(e, msg.payload, receivedAt, run);
-        this.flushCuts(e, receivedAt, run, false);
+        feedSamples(m, msg.payload, receivedAt, (t, sample) => run('onSample', t, sample));
+        for (const c of readyCuts(m, receivedAt, this.priors.lifeFactor)) run('onCut', c.f.cut.end, c);
         break;
       case 'cut':
         run('onCutRecord', msg.payload.end, msg.payload);
         m.pendingCuts.push(msg.payload);
         m.pendingAt.push(receivedAt);
-        this.flushCuts(e, receivedAt, run, false);
+        for (const c of readyCuts(m, receivedAt, this.priors.lifeFactor)) run('onCut', c.f.cut.end, c);
         break;
       case 'state':
-        this.state(m, msg.payload, receivedAt);
+        applyState(m, msg.payload, receivedAt);
         run('onState', ts, msg.payload);
         break;
       case 'alarm':
-        run('onAlarm', ts, msg.payload as Alarm);
+        run('onAlarm', ts, msg.payload);
         break;
       case 'blade':
         run('onBlade', ts, msg.payload);
-        this.blade(m, msg.payload);
+        applyBlade(m, msg.payload);
         break;
       default:
         return out;
@@ -189,78 +177,6 @@ export class AnalysisEngine {
     this.settle(m, ts, out);
     this.count(out);
     return out;
-  }
-
-  private birth(e: { m: MachineCtx; runners: MachineRunners }, b: Birth): void {
-    const m = e.m;
-    const model = this.o.seeds.lookup.model.get(b.model);
-    const changed = m.modelId !== b.model;
-    m.setModel(b.model, model);
-    m.capabilities = new Set(b.capabilities);
-    m.sampleIntervalMs = b.sampleIntervalMs;
-    m.blades.seen(b.blade, b.ts);
-    if (changed) e.runners = new MachineRunners(this.ruleSet.rules, m, e.runners);
-  }
-
-  private state(m: MachineCtx, s: State, receivedAt: number): void {
-    if (s.state !== m.state) m.stateSinceAt = receivedAt;
-    m.pushState(s.ts, s.state);
-  }
-
-  private blade(m: MachineCtx, b: BladeEvent): void {
-    if (b.event === 'mount') m.blades.mounted(b.blade, b.reason === undefined || b.reason === 'new', b.ts);
-    else m.blades.dismounted(b.blade.bladeId, b.reason);
-  }
-
-  private telemetry(
-    e: { m: MachineCtx; runners: MachineRunners },
-    t: Telemetry,
-    at: number,
-    run: (h: 'onSample', ts: number, arg: unknown) => void,
-  ): void {
-    const m = e.m;
-    m.lastTelemetryAt = at;
-    for (const s of t.samples) {
-      const mode = modeOf(s, m.forceOn);
-      m.ring.push(s, mode);
-      run('onSample', s.ts, { s, mode, state: m.stateAt(s.ts), prev: m.prev?.s, prevMode: m.prev?.mode });
-      m.prev = { s, mode };
-      m.lastTelemetryTs = s.ts;
-    }
-  }
-
-  private flushCuts(
-    e: { m: MachineCtx },
-    now: number,
-    run: (h: 'onCut', ts: number, arg: unknown) => void,
-    force: boolean,
-  ): void {
-    const m = e.m;
-    while (m.pendingCuts.length > 0) {
-      const c: Cut = m.pendingCuts[0]!;
-      const ready =
-        force || m.ring.latestTs >= c.end - m.sampleIntervalMs || now - m.pendingAt[0]! > CUT_WAIT_MS;
-      if (!ready) break;
-      m.pendingCuts.shift();
-      m.pendingAt.shift();
-      const f = cutFeatures(c, m, m.idle.ready ? m.idle.median : undefined);
-      if (Number.isFinite(f.idlePowerKw)) m.idle.add(f.idlePowerKw);
-      const wear = m.blades.onCut({
-        ts: c.end,
-        bladeId: c.bladeId,
-        grade: c.material.grade,
-        key: f.key,
-        stepKey: f.stepKey,
-        areaCm2: c.areaCm2,
-        eA: f.eA,
-        completed: c.completed,
-      });
-      const blade = m.blades.current;
-      const life = blade
-        ? estimateLife(m.blades, blade, this.priors.lifeFactor(c.material.grade))
-        : undefined;
-      run('onCut', c.end, { f, wear, life });
-    }
   }
 
   /** Diagnoses a machine whose symptoms changed and updates its warnings. */
@@ -280,7 +196,7 @@ export class AnalysisEngine {
       const run = (h: 'onTick' | 'onCut', ts: number, arg: unknown) => {
         for (const r of e.runners.by[h]) r.run(h, ts, arg, out.failures);
       };
-      this.flushCuts(e, now, run, false);
+      for (const c of readyCuts(e.m, now, this.priors.lifeFactor)) run('onCut', c.f.cut.end, c);
       run('onTick', now, now);
       this.settle(e.m, now, out);
     }

@@ -1,6 +1,6 @@
-import mqtt, { type IPublishPacket, type MqttClient } from 'mqtt';
+import type { MqttClient } from 'mqtt';
 import type { Registry } from 'prom-client';
-import { fleetFilter, type MessageKind, validateTopicPayload } from '../contracts/index.js';
+import { validateTopicPayload } from '../contracts/index.js';
 import type { Config } from '../core/config.js';
 import { SawBrainError } from '../core/errors.js';
 import type { Logger } from '../core/logger.js';
@@ -9,6 +9,7 @@ import type { RuleSeed, Seeds } from '../seeds/index.js';
 import { AnalysisEngine, type EngineOutput } from './engine.js';
 import type { LifecycleEvent, WarningRecord } from './lifecycle/record.js';
 import { type AnalysisMetrics, analysisMetrics } from './metrics.js';
+import { connectLink } from './mqtt-link.js';
 import { eventPoints, feedbackPoint, toWarningMessage } from './outputs.js';
 import { editRule } from './rule-edits.js';
 import type { RuleKind } from './rules/index.js';
@@ -35,9 +36,6 @@ export interface AnalysisDeps {
   rules?: readonly RuleSeed[];
   clock?: Clock;
 }
-
-/** Uplink kinds the analysis listens to (ACL: scope `analysis`). */
-const KINDS: readonly MessageKind[] = ['birth', 'telemetry', 'cut', 'state', 'alarm', 'blade'];
 
 /**
  * The analysis service: a persistent QoS 1 subscriber to every machine's uplink topics that feeds
@@ -84,7 +82,14 @@ export class AnalysisService {
     this.engine.restoreWarnings(this.db.warnings({ open: true, limit: 100_000 }));
     this.m.open.set(this.engine.warnings().length);
     this.timer = setInterval(() => this.apply(this.engine!.tick(this.clock.now())), a.tickMs);
-    await this.connect();
+    this.client = await connectLink({
+      url: this.deps.brokerUrl,
+      clientId: a.clientId,
+      username: a.username,
+      password: this.deps.password,
+      log: this.log,
+      onMessage: (topic, payload) => this.receive(topic, payload),
+    });
   }
 
   async stop(): Promise<void> {
@@ -96,41 +101,6 @@ export class AnalysisService {
     await this.writes;
     this.db?.close();
     this.db = null;
-  }
-
-  private connect(): Promise<void> {
-    const { brokerUrl, password, config } = this.deps;
-    const client = mqtt.connect(brokerUrl, {
-      clientId: config.analysis.clientId,
-      username: config.analysis.username,
-      password,
-      clean: false,
-      protocolVersion: 4,
-      reconnectPeriod: 1000,
-      connectTimeout: 10_000,
-    });
-    client.handleMessage = (packet: IPublishPacket, done: (err?: Error) => void) => {
-      this.receive(packet.topic, packet.payload as Buffer);
-      done();
-    };
-    client.on('connect', (connack) => {
-      this.log.info({ sessionPresent: connack.sessionPresent }, 'connected to broker');
-      if (connack.sessionPresent) return;
-      client.subscribe(
-        Object.fromEntries(KINDS.map((k) => [fleetFilter(k), { qos: 1 as const }])),
-        (err, granted) => {
-          if (err) this.log.error({ err }, 'subscribe failed');
-          else if (granted?.some((g) => g.qos === 128))
-            this.log.error({ granted }, 'subscription refused by broker');
-        },
-      );
-    });
-    client.on('error', (err) => this.log.warn({ err: err.message }, 'mqtt error'));
-    this.client = client;
-    return new Promise((resolve, reject) => {
-      client.once('connect', () => resolve());
-      client.once('error', reject);
-    });
   }
 
   /** One MQTT message: validated against the standard, then analysed; nothing here may throw. */

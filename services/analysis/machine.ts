@@ -1,4 +1,4 @@
-import type { BladeSpec, Cut, MachineState, Sample } from '../contracts/index.js';
+import type { Cut, MachineState, Sample } from '../contracts/index.js';
 import type { SawModel } from '../seeds/index.js';
 import { RobustBaseline } from './baselines/baseline.js';
 import { type BladeLifeOptions, type BladePriors, BladeTracker } from './blade-life/tracker.js';
@@ -59,10 +59,6 @@ export class MachineCtx {
     this.modelId = modelId;
     this.model = model;
     this.forceOn = forceOnN(model);
-  }
-
-  get blade(): BladeSpec | undefined {
-    return this.blades.current?.spec;
   }
 
   /** Latest controller state. */

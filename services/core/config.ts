@@ -16,8 +16,8 @@ const bool = z.union([
 
 export const ROLES = ['broker', 'ingest', 'simulator', 'http', 'analysis'] as const;
 export type Role = (typeof ROLES)[number];
-/** Roles a process runs when none are configured (the analysis service is opt-in). */
-export const DEFAULT_ROLES: readonly Role[] = ['broker', 'ingest', 'simulator', 'http'];
+/** Roles a process runs when none are configured (`npm start`: everything in one process). */
+export const DEFAULT_ROLES: readonly Role[] = ['broker', 'ingest', 'simulator', 'http', 'analysis'];
 
 const roleList = z.union([
   z.array(z.enum(ROLES)),

@@ -54,6 +54,7 @@ function cutBlade(
         areaCm2: area,
         eA,
         completed: true,
+        seconds: 120,
       }),
     );
   }

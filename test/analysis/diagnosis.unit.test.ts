@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { diagnose } from '../../services/analysis/diagnosis/diagnose.js';
+import { attribute, diagnose } from '../../services/analysis/diagnosis/diagnose.js';
 import { indexDictionary } from '../../services/analysis/diagnosis/dictionary.js';
 import type { SymptomReport } from '../../services/analysis/types.js';
 import { loadSeeds } from '../../services/seeds/index.js';
@@ -63,8 +63,31 @@ describe('diagnosis: signature combinations → ranked causes', () => {
     expect(top('tension-low', 'hydraulic-pressure-low').sort()).toEqual(['hydraulic-leak', 'tension-loss']);
   });
 
+  it('three concurrent conditions do not dilute each other below the threshold', () => {
+    const types = top(
+      'blade-end-of-life',
+      'hydraulic-pressure-low',
+      'hydraulic-unstable',
+      'abrupt-stop',
+      'controller-blade-broken',
+    );
+    expect(types.sort()).toEqual(['blade-breakage', 'blade-life', 'hydraulic-leak']);
+  });
+
   it('names the rule of the symptom that weighs most for the top cause', () => {
     const [f] = diagnose(dict, sym('deviation-high', 'tension-low'));
     expect(f!.primary.rule).toBe('tension-low-rule@1');
+  });
+
+  it('does not raise a new fault for symptoms an active warning of the machine explains', () => {
+    const crooked = diagnose(dict, sym('deviation-high'));
+    expect(
+      attribute(
+        dict,
+        diagnose(dict, sym('deviation-high', 'deviation-severe')),
+        new Set(['hydraulic-leak']),
+      )[0]!.type,
+    ).toBe('crooked-cut');
+    expect(attribute(dict, crooked, new Set(['tension-loss']))).toEqual([]);
   });
 });

@@ -75,10 +75,12 @@ describe('seeds/rules.json and seeds/fault-dictionary.json', () => {
 });
 
 describe('config: the analysis role and its section', () => {
-  it('adds the role, keeps the default roles, reads the environment', () => {
+  it('adds the role (run by default, as the README documents) and reads the environment', () => {
     expect(ROLES).toContain('analysis');
-    expect(DEFAULT_ROLES).toEqual(['broker', 'ingest', 'simulator', 'http']);
-    expect(loadConfig({}).roles).toEqual(['broker', 'ingest', 'simulator', 'http']);
+    expect(DEFAULT_ROLES).toEqual(['broker', 'ingest', 'simulator', 'http', 'analysis']);
+    expect(loadConfig({}).roles).toEqual(['broker', 'ingest', 'simulator', 'http', 'analysis']);
+    const readme = readFileSync('README.md', 'utf8');
+    expect(readme).toContain(`| \`SAWBRAIN_ROLES\` | \`${DEFAULT_ROLES.join(',')}\` |`);
     const c = loadConfig({
       SAWBRAIN_ROLES: 'broker,analysis',
       SAWBRAIN_ANALYSIS_PASSWORD: 'a-long-enough-secret',

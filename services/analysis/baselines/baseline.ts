@@ -96,19 +96,8 @@ export class RobustBaseline {
     return (x - this.med) / this.sigma;
   }
 
-  reset(): void {
-    this.values = [];
-    this.n = 0;
-    this.dirty = true;
-  }
-
+  /** The values kept (thinned history), for inspection. */
   snapshot(): BaselineSnapshot {
     return { values: [...this.values], n: this.n };
-  }
-
-  restore(s: BaselineSnapshot): void {
-    this.values = [...s.values];
-    this.n = s.n;
-    this.dirty = true;
   }
 }

@@ -1,4 +1,4 @@
-import { type BaselineOptions, type BaselineSnapshot, RobustBaseline } from './baseline.js';
+import { type BaselineOptions, RobustBaseline } from './baseline.js';
 
 /**
  * Baselines of one feature per operating condition (e.g. vibration per load band, hydraulic
@@ -29,17 +29,5 @@ export class ConditionalBaseline {
 
   add(condition: number, x: number): boolean {
     return this.bins[this.binOf(condition)]!.add(x);
-  }
-
-  reset(): void {
-    for (const b of this.bins) b.reset();
-  }
-
-  snapshot(): BaselineSnapshot[] {
-    return this.bins.map((b) => b.snapshot());
-  }
-
-  restore(s: readonly BaselineSnapshot[]): void {
-    for (const [i, snap] of s.entries()) this.bins[i]?.restore(snap);
   }
 }

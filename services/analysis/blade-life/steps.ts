@@ -22,28 +22,36 @@ const MAX_AGE_CUTS = 40;
 
 /**
  * Chipping steps (DOMAIN §4: "treat steps … as chipping, not wear"): a cut whose ln e_A jumps
- * above the level of the previous cut of the same exact section (plus the wear trend in between)
- * by more than max(stepMin, stepSigma × residual σ) is a candidate; the next comparable cut
+ * above the level of the previous cut of the same exact section (else of the same material ×
+ * section class, with a 1.5× threshold), beyond the wear trend in between, by more than
+ * max(stepMin, stepSigma × residual σ) plus that expected wear again, is a candidate; the next comparable cut
  * confirms it (still above by half the step) or shows it was an outlier. Confirmed steps are
  * added to the blade's step offset, so the wear trend never sees them.
  */
 export function stepCheck(
   b: BladeRecord,
-  stepKey: string,
+  keys: { section: string; cls: string },
   x: number,
   lnEA: number,
   slope: number,
   ts: number,
   o: StepOptions,
 ): StepVerdict {
-  const last = b.lastByKey.get(stepKey);
-  const comparable = last && b.cuts - last.index <= MAX_AGE_CUTS;
+  // the same exact section, else the same material × section class (a coarser comparison)
+  const fresh = (k: string) => {
+    const last = b.lastByKey.get(k);
+    return last && b.cuts - last.index <= MAX_AGE_CUTS ? last : undefined;
+  };
+  const bySection = fresh(keys.section);
+  const last = bySection ?? fresh(keys.cls);
   const y = lnEA - b.stepOffset;
-  if (!comparable) {
+  if (!last) {
     if (b.pendingStep && ++b.pendingStep.waited > o.stepWait) b.pendingStep = null;
     return { hold: false };
   }
-  const r = y - (last.point.y + slope * (x - last.point.x));
+  // wear between the two cuts may be up to twice the expected: a step must stand above that too
+  const wear = slope * (x - last.point.x);
+  const r = y - (last.point.y + wear);
   const verdict: StepVerdict = { residual: r, hold: false };
   const pending = b.pendingStep;
   if (pending) {
@@ -58,7 +66,8 @@ export function stepCheck(
     }
   } else {
     const scale = Math.max(0.01, b.residuals.length >= 5 ? robustSigma(b.residuals) : 0.01);
-    if (r >= Math.max(o.stepMin, o.stepSigma * scale)) {
+    const coarse = bySection ? 1 : 1.5;
+    if (r >= coarse * Math.max(o.stepMin, o.stepSigma * scale) + wear) {
       b.pendingStep = { ts, size: r, waited: 0 };
       verdict.hold = true;
       return verdict;

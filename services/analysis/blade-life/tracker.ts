@@ -20,11 +20,14 @@ export interface BladeLifeOptions extends WindowOptions, StepOptions {
   breakInLifeFraction: number;
   /** relative rise of e_A at which a blade is worn, until learned from worn dismounts, default 0.35 */
   endOfLifeRise: number;
+  /** cuts shorter than this (s) are too noisy for the trend and steps (their area still counts) */
+  minCutSeconds: number;
 }
 
 export const DEFAULT_BLADE_LIFE: BladeLifeOptions = {
   breakInLifeFraction: 0.05,
   endOfLifeRise: 0.35,
+  minCutSeconds: 30,
   lifeFraction: 0.08,
   minPoints: 5,
   maxPoints: 60,
@@ -45,6 +48,8 @@ export interface WearCut {
   /** specific cutting energy, J/cm² */
   eA: number;
   completed: boolean;
+  /** duration of the cut, s */
+  seconds: number;
 }
 
 /** What one cut did to the wear picture. */
@@ -157,7 +162,7 @@ export class BladeTracker {
     b.areaCm2 += c.areaCm2;
     b.x += dx;
     b.cuts++;
-    if (!c.completed) return { blade: b, inBreakIn: false };
+    if (!c.completed || c.seconds < this.o.minCutSeconds) return { blade: b, inBreakIn: false };
     b.lastAreas.push(c.areaCm2);
     cap(b.lastAreas, 10);
     const x = b.x - dx / 2;
@@ -168,7 +173,7 @@ export class BladeTracker {
         (life !== undefined && x < this.o.breakInLifeFraction * life));
     const update: WearUpdate = { blade: b, inBreakIn };
     const slope = Math.max(0, this.slopes(b).recent?.slope ?? this.normalSlope(b)?.slope ?? 0);
-    const verdict = stepCheck(b, c.stepKey, x, Math.log(c.eA), slope, c.ts, this.o);
+    const verdict = stepCheck(b, { section: c.stepKey, cls: c.key }, x, Math.log(c.eA), slope, c.ts, this.o);
     if (verdict.residual !== undefined) update.residual = verdict.residual;
     if (verdict.step) update.step = verdict.step;
     if (verdict.hold) return update;
@@ -180,6 +185,7 @@ export class BladeTracker {
       areaCm2: c.areaCm2,
     };
     b.lastByKey.set(c.stepKey, { point, index: b.cuts });
+    b.lastByKey.set(c.key, { point, index: b.cuts });
     if (inBreakIn) return update;
     const prev = b.points[b.points.length - 1];
     b.points.push(point);
@@ -198,24 +204,5 @@ export class BladeTracker {
     cap(list, 40);
     this.refSamples.set(key, list);
     this.refs.set(key, median(list));
-  }
-
-  snapshot() {
-    return {
-      refSamples: Object.fromEntries(this.refSamples),
-      eol: [...this.eolSamples],
-      slopes: [...this.slopeSamples],
-      lives: [...this.lifeSamples],
-    };
-  }
-
-  restore(s: ReturnType<BladeTracker['snapshot']>): void {
-    for (const [k, v] of Object.entries(s.refSamples)) {
-      this.refSamples.set(k, [...v]);
-      this.refs.set(k, median(v));
-    }
-    this.eolSamples.push(...s.eol);
-    this.slopeSamples.push(...s.slopes);
-    this.lifeSamples.push(...s.lives);
   }
 }

@@ -53,44 +53,52 @@ export function diagnose(dict: Dictionary, active: readonly SymptomReport[]): Fi
   const findings: Finding[] = [];
   while (left.length > 0) {
     const present = new Set(left.map((s) => s.symptom));
-    const ranked = rank(dict, present, allActive);
-    const top = ranked[0];
-    if (!top || top.probability < minProbability) break;
-    const explained = left.filter((s) => (top.c.p.get(s.symptom) ?? 0) >= explainedAt);
-    if (explained.length === 0) break;
-    findings.push({
-      type: top.c.cause.id,
-      probability: top.probability,
-      causes: ranked
-        .slice(0, maxCauses)
-        .filter((r) => r.probability >= 0.01)
-        .map((r) => ({
-          cause: r.c.cause.id,
-          probability: Math.round(r.probability * 1000) / 1000,
-          action: r.c.cause.action,
-        })),
-      symptoms: explained,
-      primary: primaryOf(top.c, explained),
-    });
-    left = left.filter((s) => !explained.includes(s));
+    let found: Finding | undefined;
+    // candidates in the order of the full ranking; each is judged on the symptoms it explains, so
+    // the symptoms of a second, concurrent fault do not dilute the first one below the threshold
+    for (const candidate of rank(dict, present, allActive)) {
+      const explained = left.filter((s) => (candidate.c.p.get(s.symptom) ?? 0) >= explainedAt);
+      if (explained.length === 0) continue;
+      const own = rank(dict, new Set(explained.map((s) => s.symptom)), allActive);
+      const top = own[0]!;
+      if (top.c !== candidate.c || top.probability < minProbability) continue;
+      found = {
+        type: top.c.cause.id,
+        probability: top.probability,
+        causes: own
+          .slice(0, maxCauses)
+          .filter((r) => r.probability >= 0.01)
+          .map((r) => ({
+            cause: r.c.cause.id,
+            probability: Math.round(r.probability * 1000) / 1000,
+            action: r.c.cause.action,
+          })),
+        symptoms: explained,
+        primary: primaryOf(top.c, explained),
+      };
+      break;
+    }
+    if (!found) break;
+    findings.push(found);
+    left = left.filter((s) => !found.symptoms.includes(s));
   }
   return findings;
 }
 
 /**
- * Drops findings whose every symptom the machine's other open, active warnings already explain:
- * a symptom of a fault that is being worked on is not a new fault (e.g. the crooked cuts of a
- * failing chip brush while its warning is up). `open` are the types of those warnings.
+ * Drops findings whose every symptom the machine's other active warnings already explain: a
+ * symptom of a fault that is being worked on is not a new fault (e.g. the crooked cuts of a
+ * failing chip brush while its warning is up). `active` are the types of those warnings.
  */
 export function attribute(
   dict: Dictionary,
   findings: readonly Finding[],
-  open: ReadonlySet<string>,
+  active: ReadonlySet<string>,
 ): Finding[] {
   const { explainedAt } = dict.settings;
   return findings.filter((f) => {
-    if (open.has(f.type)) return true;
-    for (const t of open) {
+    if (active.has(f.type)) return true;
+    for (const t of active) {
       const c = dict.byId.get(t);
       if (c && f.symptoms.every((s) => (c.p.get(s.symptom) ?? 0) >= explainedAt)) return false;
     }

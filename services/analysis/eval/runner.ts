@@ -28,7 +28,8 @@ export interface EvalRunOptions {
   machines?: readonly FleetMachine[];
   /** commissioning: faults start after this many hours (baselines are learned meanwhile) */
   warmupH?: number;
-  /** faults stop starting this many hours before the end, so each can develop */
+  /** faults stop starting this many hours before the end, so each can develop (default 48: the
+   * week runs Monday to Sunday and 1×8 / 2×8 plants rest on Sundays) */
   tailH?: number;
   perMachinePerDay?: number;
   healthyShare?: number;
@@ -83,7 +84,7 @@ export function runEvaluation(o: EvalRunOptions): EvalRun {
     : randomFaultPlan({
         machineIds: machines.map((m) => m.machineId),
         fromMs: startMs + (o.warmupH ?? 24) * H,
-        toMs: endMs - (o.tailH ?? 18) * H,
+        toMs: endMs - (o.tailH ?? 48) * H,
         rng: new Rng(o.seed).fork('eval-plan'),
         perMachinePerDay: o.perMachinePerDay ?? 0.8,
         healthyShare: o.healthyShare ?? 0.5,
