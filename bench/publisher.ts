@@ -8,7 +8,8 @@
  */
 import mqtt, { type MqttClient } from 'mqtt';
 import { z } from 'zod';
-import { TELEMETRY_VARIABLE_NAMES, TELEMETRY_VARIABLES, topicFor } from '../services/contracts/index.js';
+import { topicFor } from '../services/contracts/index.js';
+import { telemetryPayload } from './lib/telemetry.js';
 
 const Config = z.object({
   url: z.string(),
@@ -25,21 +26,6 @@ const Config = z.object({
   connectConcurrency: z.number().default(20),
 });
 type Config = z.infer<typeof Config>;
-
-function payload(seq: number, t0: number, n: number, salt: number): string {
-  const samples = new Array(n);
-  for (let j = 0; j < n; j++) {
-    const i = seq * n + j;
-    const s: Record<string, number> = { ts: t0 + i * 10 };
-    for (let k = 0; k < TELEMETRY_VARIABLE_NAMES.length; k++) {
-      const name = TELEMETRY_VARIABLE_NAMES[k]!;
-      const { min, max } = TELEMETRY_VARIABLES[name];
-      s[name] = min + ((((i * 31 + k * 7 + salt) % 97) + 0.5) / 100) * Math.min(max - min, 1000);
-    }
-    samples[j] = s;
-  }
-  return JSON.stringify({ v: 1, ts: t0 + (seq + 1) * n * 10, bootId: 'bench', seq, samples });
-}
 
 async function connectAll(cfg: Config): Promise<MqttClient[]> {
   const clients: MqttClient[] = [];
@@ -88,7 +74,7 @@ async function run(cfg: Config) {
             if (Date.now() >= end) break;
           }
           const p = client
-            .publishAsync(topic, payload(seq++, cfg.t0, cfg.samplesPerMessage, ci), { qos: cfg.qos })
+            .publishAsync(topic, telemetryPayload(seq++, cfg.t0, cfg.samplesPerMessage, ci), { qos: cfg.qos })
             .then(
               () => {
                 published++;

@@ -45,6 +45,7 @@ export async function startSawbrainProcess(
   dataDir: string,
   roles: string,
   probe: { username: string; password: string },
+  env: Record<string, string> = {},
 ): Promise<ServerProcess> {
   const port = await freePort();
   const child = spawn(process.execPath, ['--import', 'tsx', 'services/app/main.ts'], {
@@ -57,6 +58,7 @@ export async function startSawbrainProcess(
       SAWBRAIN_MQTT_PORT: String(port),
       SAWBRAIN_MQTT_WS_PORT: '0',
       SAWBRAIN_LOG_LEVEL: 'error',
+      ...env,
     },
     stdio: ['ignore', 'ignore', 'inherit'],
   });

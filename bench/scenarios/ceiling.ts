@@ -6,6 +6,7 @@ import { silentLogger } from '../../services/core/logger.js';
 import type { Point } from '../../services/core/ports.js';
 import { SqliteStore } from '../../services/stores/index.js';
 import { fmt, progress } from '../lib/common.js';
+import { SAMPLE_INTERVAL_MS, sampleFieldsLine, sampleValue } from '../lib/telemetry.js';
 
 /**
  * The store's own ceiling: batched line-protocol writes straight to InfluxDB over HTTP (no
@@ -22,16 +23,18 @@ export interface CeilingResult {
 
 const FIELDS = TELEMETRY_VARIABLE_NAMES.length;
 
+/**
+ * Lines of the very points end to end stores (bench/lib/telemetry.ts): sample `i` of machine
+ * `m` of `machines`, tags in the order SawBrain's line protocol writes them.
+ */
 function lines(batch: number, offset: number, machines: number, t0: number): string {
   const out: string[] = new Array(batch);
   for (let j = 0; j < batch; j++) {
-    const i = offset + j;
-    const m = i % machines;
-    let fields = '';
-    for (let k = 0; k < FIELDS; k++) {
-      fields += `${k ? ',' : ''}${TELEMETRY_VARIABLE_NAMES[k]}=${((i * 31 + k * 7) % 90) + 1.5}`;
-    }
-    out[j] = `telemetry,machine=BENCH-${m},tenant=bench ${fields} ${t0 + Math.floor(i / machines) * 10}`;
+    const g = offset + j;
+    const m = g % machines;
+    const i = Math.floor(g / machines);
+    const id = `BENCH-${String(m).padStart(5, '0')}`;
+    out[j] = `telemetry,machine=${id},tenant=bench${sampleFieldsLine(i, m)} ${t0 + i * SAMPLE_INTERVAL_MS}`;
   }
   return out.join('\n');
 }
@@ -83,14 +86,16 @@ export async function sqliteCeiling(opts: {
     const batch: Point[] = [];
     for (let j = 0; j < opts.batch; j++) {
       const i = off + j;
+      const m = i % opts.machines;
+      const n = Math.floor(i / opts.machines);
       const fields: Record<string, number> = {};
-      for (let k = 0; k < FIELDS; k++) fields[TELEMETRY_VARIABLE_NAMES[k]!] = ((i * 31 + k * 7) % 90) + 1.5;
+      for (let k = 0; k < FIELDS; k++) fields[TELEMETRY_VARIABLE_NAMES[k]!] = sampleValue(n, k, m);
       batch.push({
         db: 'operations',
         measurement: 'telemetry',
-        tags: { tenant: 'bench', machine: `BENCH-${i % opts.machines}` },
+        tags: { tenant: 'bench', machine: `BENCH-${String(m).padStart(5, '0')}` },
         fields,
-        ts: opts.t0 + Math.floor(i / opts.machines) * 10,
+        ts: opts.t0 + n * SAMPLE_INTERVAL_MS,
       });
     }
     batches.push(batch);
@@ -110,12 +115,21 @@ export async function sqliteCeiling(opts: {
   };
 }
 
-export async function runCeiling(influxUrl: string | null, quick: boolean, t0: number) {
+/**
+ * The ceilings, written with the data of end to end (`machines` machines, the same values):
+ * SQLite once, InfluxDB with 1 and 2 writers, the best kept.
+ */
+export async function runCeiling(
+  influxUrl: string | null,
+  opts: { quick: boolean; t0: number; machines: number; sqlite?: boolean },
+) {
+  const { quick, t0, machines } = opts;
   const total = quick ? 100_000 : 400_000;
-  const out: { influx?: CeilingResult; sqlite: CeilingResult } = {
-    sqlite: await sqliteCeiling({ total, batch: 5000, machines: 100, t0 }),
-  };
-  progress('ceiling', `sqlite ${fmt(out.sqlite.pointsPerSec)} points/s`);
+  const out: { influx?: CeilingResult; sqlite?: CeilingResult } = {};
+  if (opts.sqlite !== false) {
+    out.sqlite = await sqliteCeiling({ total, batch: 5000, machines, t0 });
+    progress('ceiling', `sqlite ${fmt(out.sqlite.pointsPerSec)} points/s`);
+  }
   if (influxUrl) {
     let best: CeilingResult | undefined;
     for (const writers of [1, 2]) {
@@ -123,7 +137,7 @@ export async function runCeiling(influxUrl: string | null, quick: boolean, t0: n
         total,
         batch: 5000,
         writers,
-        machines: 100,
+        machines,
         t0: t0 + writers * 1e9,
       });
       progress('ceiling', `influx ${writers} writer(s): ${fmt(r.pointsPerSec)} points/s`);

@@ -10,7 +10,7 @@ import {
   LifecycleManager,
   type LifecycleOutput,
 } from './lifecycle/manager.js';
-import type { WarningRecord } from './lifecycle/record.js';
+import type { LifecycleEvent, WarningRecord } from './lifecycle/record.js';
 import { MachineCtx } from './machine.js';
 import { compileRules, RULE_KINDS, type RuleKind, type RuleSet } from './rules/index.js';
 import { MachineRunners } from './runner.js';
@@ -31,6 +31,16 @@ export interface EngineOptions {
 /** What handling one message (or a tick, or an operator action) produced. */
 export interface EngineOutput extends LifecycleOutput {
   failures: RuleFailure[];
+}
+
+/** Machines with a warning that stopped being active (cleared or closed) since `from`. */
+function ended(events: readonly LifecycleEvent[], from: number): Set<string> {
+  const out = new Set<string>();
+  for (let i = from; i < events.length; i++) {
+    const e = events[i]!;
+    if (e.action === 'clear' || e.action === 'resolve') out.add(e.machine);
+  }
+  return out;
 }
 
 const emptyOutput = (): EngineOutput => ({ events: [], publish: [], changed: [], failures: [] });
@@ -181,12 +191,25 @@ export class AnalysisEngine {
 
   /** Diagnoses a machine whose symptoms changed and updates its warnings. */
   private settle(m: MachineCtx, ts: number, out: EngineOutput): void {
-    if (m.dirty) {
-      m.dirty = false;
-      const open = new Set(this.lifecycle.activeTypes(m.id));
-      this.lifecycle.apply(m, attribute(this.dict, diagnose(this.dict, m.activeSymptoms()), open), ts, out);
+    // Findings explained by another active warning are held back (attribute); when that warning
+    // clears, the symptoms it was explaining are diagnosed again at once — they may be a fault of
+    // their own (severe run-out that outlasts a failing chip brush) even though no symptom changed.
+    for (let pass = 0; pass < 2; pass++) {
+      if (m.dirty) {
+        m.dirty = false;
+        const active = new Set(this.lifecycle.activeTypes(m.id));
+        this.lifecycle.apply(
+          m,
+          attribute(this.dict, diagnose(this.dict, m.activeSymptoms()), active),
+          ts,
+          out,
+        );
+      }
+      const before = out.events.length;
+      this.lifecycle.settleClears(m.id, ts, out);
+      if (!ended(out.events, before).has(m.id)) break;
+      m.dirty = true;
     }
-    this.lifecycle.settleClears(m.id, ts, out);
   }
 
   /** Time-driven work at engine clock `now`: silence, late cut records, shelving, suppression. */
@@ -200,7 +223,12 @@ export class AnalysisEngine {
       run('onTick', now, now);
       this.settle(e.m, now, out);
     }
+    const before = out.events.length;
     this.lifecycle.tick(now, (id) => this.machines.get(id)?.m, out);
+    for (const id of ended(out.events, before)) {
+      const m = this.machines.get(id)?.m;
+      if (m) m.dirty = true;
+    }
     this.count(out);
     return out;
   }

@@ -1,4 +1,5 @@
-import type { MqttClient } from 'mqtt';
+import { performance } from 'node:perf_hooks';
+import type { Aedes } from 'aedes';
 import type { Registry } from 'prom-client';
 import { validateTopicPayload } from '../contracts/index.js';
 import type { Config } from '../core/config.js';
@@ -6,10 +7,11 @@ import { SawBrainError } from '../core/errors.js';
 import type { Logger } from '../core/logger.js';
 import { type Clock, systemClock, type TelemetryStore } from '../core/ports.js';
 import type { RuleSeed, Seeds } from '../seeds/index.js';
+import { type BladeLifeEstimate, estimateLife } from './blade-life/remaining.js';
 import { AnalysisEngine, type EngineOutput } from './engine.js';
 import type { LifecycleEvent, WarningRecord } from './lifecycle/record.js';
 import { type AnalysisMetrics, analysisMetrics } from './metrics.js';
-import { connectLink } from './mqtt-link.js';
+import { type AnalysisLink, connectLink, inProcessLink } from './mqtt-link.js';
 import { eventPoints, feedbackPoint, toWarningMessage } from './outputs.js';
 import { editRule } from './rule-edits.js';
 import type { RuleKind } from './rules/index.js';
@@ -20,13 +22,20 @@ export type { LifecycleEvent, WarningRecord } from './lifecycle/record.js';
 export { defineRule, RULE_KINDS, type RuleKind } from './rules/index.js';
 export type { RuleQuality, WarningFilter } from './store/sqlite.js';
 
+/**
+ * Where the fleet's messages come from and warnings go: `in-process` on the broker of this
+ * process (its aedes instance), or `mqtt` as a separate client with the analysis account.
+ */
+export type AnalysisTransport =
+  | { kind: 'in-process'; aedes: Aedes }
+  | { kind: 'mqtt'; url: string; password: string };
+
 export interface AnalysisDeps {
   config: Config;
   seeds: Seeds;
   logger: Logger;
   metrics: Registry;
-  brokerUrl: string;
-  password: string;
+  transport: AnalysisTransport;
   /** where `warning_event` history goes (the algorithms database); null = SQLite only */
   store: TelemetryStore | null;
   /** plant of a machine (registry), for flood control per plant */
@@ -37,12 +46,34 @@ export interface AnalysisDeps {
   clock?: Clock;
 }
 
+/** Work per batch before the event loop gets a turn (the broker and ingest share it). */
+const SLICE_MS = 10;
+/** Ticks a backlog may hold back before one runs regardless. */
+const TICK_DEFER = 10;
+/** A message waiting longer than this in the queue is logged (at most once a minute). */
+const BEHIND_MS = 1000;
+
+interface Queued {
+  topic: string;
+  payload: Buffer;
+  at: number;
+}
+
+/** What one batch produced, persisted and sent at its end. */
+interface Batch {
+  changed: WarningRecord[];
+  events: LifecycleEvent[];
+  outgoing: { topic: string; payload: string }[];
+}
+
 /**
- * The analysis service: a persistent QoS 1 subscriber to every machine's uplink topics that feeds
- * the pure AnalysisEngine, keeps the warnings' lifecycle in SQLite (`<dataDir>/analysis`),
- * publishes warnings to each machine's `…/warning` topic, writes their history to the algorithms
- * database, and offers the programmatic API (list / ack / shelve / feedback / rule edits) the HTTP
- * API will expose. A failing rule, a bad message or a store outage never stops it (or ingest).
+ * The analysis service: takes every machine's uplink messages (in-process from the broker when
+ * it runs in this process, else as a persistent QoS 1 MQTT subscriber), queues them in arrival
+ * order and analyses them in batches with the pure AnalysisEngine (queue depth and lag are
+ * metrics), keeps the warnings' lifecycle in SQLite (`<dataDir>/analysis`), publishes warnings
+ * to each machine's `…/warning` topic, writes their history to the algorithms database, and
+ * offers the programmatic API (list / ack / shelve / feedback / rule edits) the HTTP API exposes.
+ * A failing rule, a bad message or a store outage never stops it (or ingest).
  */
 export class AnalysisService {
   private readonly log: Logger;
@@ -50,7 +81,19 @@ export class AnalysisService {
   private readonly clock: Clock;
   private db: AnalysisStore | null = null;
   private engine: AnalysisEngine | null = null;
-  private client: MqttClient | null = null;
+  private link: AnalysisLink | null = null;
+  /** arrival order = per-machine order; `head` is the next to analyse */
+  private queue: (Queued | undefined)[] = [];
+  private head = 0;
+  private scheduled = false;
+  /** mqtt: analyse on arrival when nothing is queued (see receive) */
+  private inline = false;
+  /** a tick waits for the queue to empty (at most TICK_DEFER ticks): it must not see a backlog */
+  private tickPending = false;
+  private lastTickAt = 0;
+  private lastBehindLog = 0;
+  private maxWaitMs = 0;
+  private dropped = 0;
   private timer: NodeJS.Timeout | null = null;
   private writes: Promise<void> = Promise.resolve();
   private readonly bootId = `analysis-${Date.now().toString(36)}`;
@@ -81,52 +124,177 @@ export class AnalysisService {
     });
     this.engine.restoreWarnings(this.db.warnings({ open: true, limit: 100_000 }));
     this.m.open.set(this.engine.warnings().length);
-    this.timer = setInterval(() => this.apply(this.engine!.tick(this.clock.now())), a.tickMs);
-    this.client = await connectLink({
-      url: this.deps.brokerUrl,
-      clientId: a.clientId,
-      username: a.username,
-      password: this.deps.password,
-      log: this.log,
-      onMessage: (topic, payload) => this.receive(topic, payload),
-    });
+    this.timer = setInterval(() => this.tickOrDefer(), a.tickMs);
+    const t = this.deps.transport;
+    this.inline = t.kind === 'mqtt';
+    const onMessage = (topic: string, payload: Buffer) => this.receive(topic, payload);
+    this.link =
+      t.kind === 'in-process'
+        ? await inProcessLink(t.aedes, { log: this.log, onMessage })
+        : await connectLink({
+            url: t.url,
+            clientId: a.clientId,
+            username: a.username,
+            password: t.password,
+            log: this.log,
+            onMessage,
+          });
   }
 
   async stop(): Promise<void> {
     if (this.timer) clearInterval(this.timer);
     this.timer = null;
-    const client = this.client;
-    this.client = null;
-    if (client) await client.endAsync();
+    // what has arrived is analysed (and its warnings sent) before stopping; what arrives while
+    // the link closes is analysed and kept in SQLite
+    while (this.head < this.queue.length) this.drain(Number.POSITIVE_INFINITY);
+    const link = this.link;
+    this.link = null;
+    if (link) await link.close();
+    while (this.head < this.queue.length) this.drain(Number.POSITIVE_INFINITY);
     await this.writes;
     this.db?.close();
     this.db = null;
   }
 
-  /** One MQTT message: validated against the standard, then analysed; nothing here may throw. */
+  /**
+   * Time-driven steps (cut joins that waited long enough, rule timeouts, auto-resolve, shelving
+   * expiry) run on the wall clock; while messages wait in the queue they would judge a machine
+   * on data it has sent but we have not analysed yet, so they wait for the queue to empty.
+   */
+  private tickOrDefer(): void {
+    const now = this.clock.now();
+    const backlog = this.head < this.queue.length;
+    if (backlog && now - this.lastTickAt < TICK_DEFER * this.deps.config.analysis.tickMs) {
+      this.tickPending = true;
+      return;
+    }
+    this.tickPending = false;
+    this.lastTickAt = now;
+    try {
+      this.apply(this.engine!.tick(now));
+    } catch (err) {
+      this.m.engineErrors.inc();
+      this.log.error({ err }, 'analysis tick failed');
+    }
+  }
+
+  /** A message from the link: queued in arrival order; analysed in the next batch. Never throws. */
   private receive(topic: string, payload: Buffer): void {
-    const { address, result } = validateTopicPayload(topic, payload);
+    const max = this.deps.config.analysis.maxQueue;
+    if (this.queue.length - this.head >= max) {
+      this.queue[this.head++] = undefined;
+      this.dropped++;
+      this.m.dropped.inc();
+    }
+    this.queue.push({ topic, payload, at: this.clock.now() });
+    // over MQTT, mqtt.js hands messages over one at a time, off the broker's path: one that finds
+    // nothing queued is analysed at once. In-process the listener sits on the broker's path (the
+    // device's PUBACK waits for it), so it only queues and the batch runs on the next turn.
+    if (this.inline && this.head === this.queue.length - 1 && !this.scheduled) {
+      this.drain(SLICE_MS);
+      return;
+    }
+    if (!this.scheduled) {
+      this.scheduled = true;
+      setImmediate(() => {
+        this.scheduled = false;
+        this.drain(SLICE_MS);
+      });
+    }
+  }
+
+  /**
+   * Analyses queued messages in arrival order (so per machine in order) for up to `sliceMs`, then
+   * persists the batch's lifecycle in one SQLite transaction, writes its history in one store
+   * write and publishes its warnings; what is left goes on after the event loop had a turn. A
+   * backlog thus drains in large batches while the broker and ingest keep running.
+   */
+  private drain(sliceMs: number): void {
+    const depth = this.queue.length - this.head;
+    this.m.queued.set(depth);
+    if (depth === 0) return;
+    const batch: Batch = { changed: [], events: [], outgoing: [] };
+    const deadline = performance.now() + sliceMs;
+    let n = 0;
+    let oldest = 0;
+    while (this.head < this.queue.length) {
+      const q = this.queue[this.head];
+      this.queue[this.head++] = undefined;
+      if (!q) continue;
+      if (n === 0) oldest = q.at;
+      n++;
+      this.analyse(q, batch);
+      if ((n & 7) === 0 && performance.now() >= deadline) break;
+    }
+    if (this.head === this.queue.length) {
+      this.queue = [];
+      this.head = 0;
+    } else if (this.head > 4096 && this.head * 2 > this.queue.length) {
+      this.queue = this.queue.slice(this.head);
+      this.head = 0;
+    }
+    try {
+      this.flush(batch);
+    } catch (err) {
+      this.m.engineErrors.inc();
+      this.log.error({ err }, 'analysis could not persist a batch of warnings');
+    }
+    const now = this.clock.now();
+    const rest = this.queue.length - this.head;
+    this.m.batch.observe(n);
+    this.m.queued.set(rest);
+    const waited = n > 0 ? now - oldest : 0;
+    this.maxWaitMs = Math.max(this.maxWaitMs, waited);
+    if (n > 0 && waited > BEHIND_MS && now - this.lastBehindLog > 60_000) {
+      this.lastBehindLog = now;
+      this.log.warn(
+        { waitedMs: waited, queued: rest, batch: n, dropped: this.dropped },
+        'analysis is behind the fleet (queue wait above 1 s; see sawbrain_analysis_queue_wait_seconds)',
+      );
+    }
+    if (rest === 0 && this.tickPending && this.timer) this.tickOrDefer();
+    if (rest > 0 && !this.scheduled && sliceMs !== Number.POSITIVE_INFINITY) {
+      this.scheduled = true;
+      setImmediate(() => {
+        this.scheduled = false;
+        this.drain(SLICE_MS);
+      });
+    }
+  }
+
+  /** One message: validated against the standard, then analysed; nothing here may throw. */
+  private analyse(q: Queued, batch: Batch): void {
+    const { address, result } = validateTopicPayload(q.topic, q.payload);
     if (!address || !result.ok) {
       this.m.invalid.labels(result.ok ? 'topic' : result.reason).inc();
       return;
     }
     this.m.messages.labels(result.kind).inc();
+    const now = this.clock.now();
     try {
-      this.apply(
-        this.engine!.handle(
-          address,
-          { kind: result.kind, payload: result.payload } as never,
-          this.clock.now(),
-        ),
+      this.collect(
+        this.engine!.handle(address, { kind: result.kind, payload: result.payload } as never, now),
+        batch,
       );
     } catch (err) {
       this.m.engineErrors.inc();
-      this.log.error({ err, topic }, 'analysis failed on a message; skipped');
+      this.log.error({ err, topic: q.topic }, 'analysis failed on a message; skipped');
     }
+    const done = this.clock.now();
+    this.m.queueWait.observe(Math.max(0, done - q.at) / 1000);
+    const ts = (result.payload as { ts?: unknown }).ts;
+    if (typeof ts === 'number') this.m.deviceLag.observe(Math.max(0, done - ts) / 1000);
   }
 
-  /** Persists, publishes and records what the engine produced. */
+  /** Persists, publishes and records what the engine produced (a tick or an operator action). */
   private apply(out: EngineOutput): void {
+    const batch: Batch = { changed: [], events: [], outgoing: [] };
+    this.collect(out, batch);
+    this.flush(batch);
+  }
+
+  /** Adds an engine output to a batch: failures counted, warnings serialised in their state now. */
+  private collect(out: EngineOutput, batch: Batch): void {
     for (const f of out.failures) {
       this.m.ruleFailures.labels(f.rule).inc();
       const last = this.failureLog.get(f.rule) ?? 0;
@@ -139,25 +307,37 @@ export class AnalysisService {
       }
     }
     if (out.changed.length === 0 && out.events.length === 0) return;
-    this.db?.save(out.changed, out.events);
-    for (const e of out.events) this.m.warnings.labels(e.type, e.action).inc();
-    for (const r of out.publish) this.publish(r);
-    this.m.open.set(this.engine?.warnings().length ?? 0);
-    this.record(out.events);
+    for (const r of out.changed) batch.changed.push(r);
+    for (const e of out.events) {
+      batch.events.push(e);
+      this.m.warnings.labels(e.type, e.action).inc();
+    }
+    for (const r of out.publish) {
+      const { topic, payload } = toWarningMessage(r, {
+        ts: this.clock.now(),
+        bootId: this.bootId,
+        seq: this.seq++,
+      });
+      batch.outgoing.push({ topic, payload: JSON.stringify(payload) });
+    }
   }
 
-  private publish(r: WarningRecord): void {
-    const client = this.client;
-    if (!client) return;
-    const { topic, payload } = toWarningMessage(r, {
-      ts: this.clock.now(),
-      bootId: this.bootId,
-      seq: this.seq++,
-    });
-    client.publish(topic, JSON.stringify(payload), { qos: 1 }, (err) => {
-      if (err) this.log.warn({ err: err.message, topic }, 'warning publish failed');
-      else this.m.published.inc();
-    });
+  /** One SQLite transaction, then the warnings to the machines, then one history write. */
+  private flush(batch: Batch): void {
+    if (batch.changed.length === 0 && batch.events.length === 0) return;
+    this.db?.save(batch.changed, batch.events);
+    for (const o of batch.outgoing) this.send(o.topic, o.payload);
+    this.m.open.set(this.engine?.warnings().length ?? 0);
+    this.record(batch.events);
+  }
+
+  private send(topic: string, payload: string): void {
+    const link = this.link;
+    if (!link) return;
+    link.publish(topic, payload).then(
+      () => this.m.published.inc(),
+      (err: unknown) => this.log.warn({ err: (err as Error).message, topic }, 'warning publish failed'),
+    );
   }
 
   private record(events: readonly LifecycleEvent[]): void {
@@ -263,6 +443,46 @@ export class AnalysisService {
     return this.need().db.ruleQuality();
   }
 
+  /**
+   * Read-only snapshot of what the analysis has learned, for the algorithms and supply-chain
+   * databases (services/databases): every rule version (seed versions have no creation time)
+   * and, per machine, the idle-power baseline, the sharp-blade e_A references, the blade-life
+   * model and the mounted blade's estimate (areas in cm² of the reference material: life factor 1).
+   */
+  learnedState() {
+    const { engine, db } = this.need();
+    const ruleVersions = engine.rules.rules.flatMap((r) => {
+      const stored = db.ruleHistory(r.id);
+      const seed =
+        this.deps.seeds.rules.find((s) => s.id === r.id) ?? this.deps.rules?.find((s) => s.id === r.id);
+      return [
+        ...(seed && !stored.some((v) => v.version === seed.version)
+          ? [{ rule: seed, createdAt: null, author: null }]
+          : []),
+        ...stored.map((v) => ({ rule: v.rule, createdAt: v.createdAt, author: v.author })),
+      ];
+    });
+    const machines = engine.machineIds().flatMap((id) => {
+      const m = engine.machine(id);
+      if (!m) return [];
+      const t = m.blades;
+      const blade: BladeLifeEstimate | undefined = t.current ? estimateLife(t, t.current, 1) : undefined;
+      return [
+        {
+          tenant: m.tenant,
+          machine: id,
+          idlePowerKw: m.idle.ready ? m.idle.median : undefined,
+          idleSamples: m.idle.count,
+          refs: Object.fromEntries(t.refs) as Record<string, number>,
+          endOfLife: t.endOfLife,
+          expectedLifeCm2: t.expectedLife(),
+          blade,
+        },
+      ];
+    });
+    return { ruleVersions, machines };
+  }
+
   rules(): RuleSeed[] {
     return this.need().engine.rules.rules.map((r) => r.seed);
   }
@@ -284,6 +504,11 @@ export class AnalysisService {
   stats() {
     const e = this.engine;
     return {
+      transport: this.link?.kind ?? this.deps.transport.kind,
+      queued: this.queue.length - this.head,
+      /** the longest a message waited in the queue since start, ms */
+      maxQueueWaitMs: this.maxWaitMs,
+      dropped: this.dropped,
       machines: e?.machineIds().length ?? 0,
       open: e?.warnings().length ?? 0,
       floodLimited: e?.floodLimited ?? 0,

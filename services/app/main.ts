@@ -28,6 +28,12 @@ async function main(): Promise<void> {
       ? `  MQTT        ${system.urls.mqtt}${system.urls.ws ? `   WebSocket ${system.urls.ws}` : ''}`
       : null,
     system.urls.http ? `  status page ${system.urls.http}/   metrics ${system.urls.http}/metrics` : null,
+    system.urls.http
+      ? `  API         ${system.urls.http}/api/v1   docs ${system.urls.http}/docs   map ${system.urls.http}/map`
+      : null,
+    system.api?.bootstrapKey
+      ? `  admin key   ${system.api.bootstrapKey}   (first start only: store it now; see docs/api.md)`
+      : null,
     `  store       ${store}`,
     system.fleet
       ? `  simulator   ${system.fleet.stats().machines} saws publishing (speed ×${config.simulator.speed})`

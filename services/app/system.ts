@@ -1,14 +1,16 @@
-import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import type { Registry } from 'prom-client';
-import { AnalysisService } from '../analysis/index.js';
+import { AnalysisService, type AnalysisTransport } from '../analysis/index.js';
+import { type ApiServer, createApiServer } from '../api/server.js';
 import { type BrokerService, createBrokerService } from '../broker/index.js';
 import type { Config, Role } from '../core/config.js';
 import { SawBrainError } from '../core/errors.js';
 import type { Logger } from '../core/logger.js';
 import { createMetrics } from '../core/metrics.js';
 import type { TelemetryStore } from '../core/ports.js';
-import { buildHttpApp } from '../http/app.js';
+import { MachineDirectory } from '../databases/directory.js';
+import { DatabasesService } from '../databases/index.js';
+import { DatabaseReader } from '../databases/reader.js';
 import { IngestService, inProcessSource, type MessageSource, mqttSource } from '../ingest/index.js';
 import { MachineRegistry } from '../registry/index.js';
 import { loadSeeds } from '../seeds/index.js';
@@ -27,6 +29,10 @@ export interface RunningSystem {
   readonly ingest: IngestService | null;
   readonly analysis: AnalysisService | null;
   readonly fleet: SimulatedFleet | null;
+  /** the four databases' builder (role databases) */
+  readonly databases: DatabasesService | null;
+  /** the HTTP API (role http): keys, commands, the Fastify app */
+  readonly api: ApiServer | null;
   stop(): Promise<void>;
 }
 
@@ -54,6 +60,8 @@ export async function startSystem(config: Config, logger: Logger): Promise<Runni
   let ingest: IngestService | null = null;
   let analysis: AnalysisService | null = null;
   let fleet: SimulatedFleet | null = null;
+  let databases: DatabasesService | null = null;
+  let api: ApiServer | null = null;
 
   const stopAll = async () => {
     for (const c of started.splice(0).reverse()) {
@@ -70,7 +78,9 @@ export async function startSystem(config: Config, logger: Logger): Promise<Runni
       has(config, 'broker') ||
       has(config, 'simulator') ||
       has(config, 'ingest') ||
-      has(config, 'analysis')
+      has(config, 'analysis') ||
+      has(config, 'databases') ||
+      has(config, 'http')
     ) {
       registry = MachineRegistry.open(config.dataDir);
       const r = registry;
@@ -96,6 +106,14 @@ export async function startSystem(config: Config, logger: Logger): Promise<Runni
           config.analysis.username,
           ['analysis'],
           config.analysis.password,
+        );
+      }
+      if (config.databases.password) {
+        await ensureServicePassword(
+          registry!,
+          config.databases.username,
+          ['ingest'],
+          config.databases.password,
         );
       }
     }
@@ -137,17 +155,23 @@ export async function startSystem(config: Config, logger: Logger): Promise<Runni
     }
 
     if (has(config, 'analysis')) {
-      if (!brokerUrl)
-        throw new SawBrainError('CONFIG_INVALID', 'analysis needs SAWBRAIN_BROKER_URL or the broker role');
-      let password = config.analysis.password;
-      if (!password) {
-        if (!has(config, 'broker')) {
-          throw new SawBrainError(
-            'CONFIG_INVALID',
-            'analysis without the broker role needs SAWBRAIN_ANALYSIS_PASSWORD',
-          );
+      let transport: AnalysisTransport;
+      if (broker !== null && config.analysis.transport === 'auto') {
+        transport = { kind: 'in-process', aedes: broker.aedes };
+      } else {
+        if (!brokerUrl)
+          throw new SawBrainError('CONFIG_INVALID', 'analysis needs SAWBRAIN_BROKER_URL or the broker role');
+        let password = config.analysis.password;
+        if (!password) {
+          if (!has(config, 'broker')) {
+            throw new SawBrainError(
+              'CONFIG_INVALID',
+              'analysis without the broker role needs SAWBRAIN_ANALYSIS_PASSWORD',
+            );
+          }
+          password = await ensureServicePassword(registry!, config.analysis.username, ['analysis']);
         }
-        password = await ensureServicePassword(registry!, config.analysis.username, ['analysis']);
+        transport = { kind: 'mqtt', url: brokerUrl, password };
       }
       if (!store && config.analysis.history) {
         store = createStore(config, logger);
@@ -161,14 +185,68 @@ export async function startSystem(config: Config, logger: Logger): Promise<Runni
         seeds: loadSeeds(join(import.meta.dirname, '../../seeds')),
         logger,
         metrics,
-        brokerUrl,
-        password,
+        transport,
         store,
         plantOf: (_tenant, machine) => r?.get(machine)?.plant,
       });
       await analysis.start();
       const an = analysis;
       started.push({ name: 'analysis', stop: () => an.stop() });
+    }
+
+    if (has(config, 'databases')) {
+      const log = logger.child({ svc: 'databases' });
+      let source: MessageSource;
+      if (broker !== null && config.databases.transport === 'auto') {
+        source = inProcessSource(broker.aedes, log);
+      } else {
+        if (!brokerUrl)
+          throw new SawBrainError('CONFIG_INVALID', 'databases needs SAWBRAIN_BROKER_URL or the broker role');
+        let password = config.databases.password;
+        if (!password) {
+          if (!has(config, 'broker')) {
+            throw new SawBrainError(
+              'CONFIG_INVALID',
+              'databases without the broker role needs SAWBRAIN_DATABASES_PASSWORD',
+            );
+          }
+          // read-only on the fleet's topics: the ingest scope
+          password = await ensureServicePassword(registry!, config.databases.username, ['ingest']);
+        }
+        source = mqttSource({
+          url: brokerUrl,
+          clientId: config.databases.clientId,
+          username: config.databases.username,
+          password,
+          logger: log,
+        });
+      }
+      if (!store) {
+        store = createStore(config, logger);
+        await store.start();
+        const s = store;
+        started.push({ name: 'store', stop: () => s.stop() });
+      }
+      const an = analysis;
+      databases = new DatabasesService({
+        config,
+        seeds: loadSeeds(join(import.meta.dirname, '../../seeds')),
+        logger,
+        metrics,
+        store,
+        source,
+        ...(registry ? { registry } : {}),
+        learned: () => {
+          try {
+            return an?.learnedState();
+          } catch {
+            return undefined; // analysis not running (yet): rollups go without its state
+          }
+        },
+      });
+      await databases.start();
+      const d = databases;
+      started.push({ name: 'databases', stop: () => d.stop() });
     }
 
     if (has(config, 'simulator') && config.simulator.enabled && config.simulator.machines > 0) {
@@ -183,32 +261,76 @@ export async function startSystem(config: Config, logger: Logger): Promise<Runni
     }
 
     if (has(config, 'http')) {
-      const app = buildHttpApp({
+      if (!store) {
+        // the API reads the operations and algorithms databases
+        store = createStore(config, logger);
+        await store.start();
+        const s = store;
+        started.push({ name: 'store', stop: () => s.stop() });
+      }
+      const seeds = loadSeeds(join(import.meta.dirname, '../../seeds'));
+      api = await createApiServer({
+        config,
         logger,
         metrics,
-        sources: {
+        registry: registry!,
+        seeds,
+        store,
+        analysis,
+        // the read side of the four databases: the builder's own when it runs here, else a reader
+        // over the shared store (it is stateless over it)
+        databases:
+          databases?.reader ??
+          new DatabaseReader({
+            store,
+            directory: new MachineDirectory(seeds, registry!),
+            seeds,
+            minBucket: config.databases.minBucket,
+          }),
+        brokerUrl: brokerUrl ?? null,
+        brokerInProcess: broker !== null,
+        status: {
           readiness: {
             ...(store ? { store: () => store!.ping() } : {}),
             ...(broker ? { broker: () => true } : {}),
           },
-          status: () => statusCards({ registry, ingest, analysis, fleet, store, urls }),
+          status: () => statusCards({ registry, ingest, analysis, fleet, store, urls, databases }),
         },
       });
-      await app.listen({ host: config.http.host, port: config.http.port });
-      const address = app.server.address() as AddressInfo;
-      const host = config.http.host === '0.0.0.0' ? 'localhost' : config.http.host;
-      urls.http = `http://${host}:${address.port}`;
-      started.push({ name: 'http', stop: () => app.close() });
+      const a = api;
+      started.push({ name: 'http', stop: () => a.stop() });
+      urls.http = await api.listen();
+      if (api.bootstrapKey) {
+        // the secret goes to the start banner (services/app/main.ts) only, never into the log stream
+        logger.warn(
+          { keyId: api.keys.list({ role: 'admin' })[0]?.keyId },
+          'first start: an admin API key was created and is printed once in the start banner (more: `sawbrain key add --role admin`; docs/api.md)',
+        );
+      }
     }
   } catch (err) {
     await stopAll();
     throw err;
   }
 
-  return { config, metrics, urls, registry, store, broker, ingest, analysis, fleet, stop: stopAll };
+  return {
+    config,
+    metrics,
+    urls,
+    registry,
+    store,
+    broker,
+    ingest,
+    analysis,
+    fleet,
+    api,
+    databases,
+    stop: stopAll,
+  };
 }
 
 async function statusCards(parts: {
+  databases?: DatabasesService | null;
   registry: MachineRegistry | null;
   ingest: IngestService | null;
   analysis: AnalysisService | null;
@@ -242,6 +364,14 @@ async function statusCards(parts: {
   if (parts.analysis) {
     const a = parts.analysis.stats();
     cards.push({ title: 'open warnings', value: a.open, sub: `${a.machines} machines analysed` });
+  }
+  if (parts.databases) {
+    const d = parts.databases.stats();
+    cards.push({
+      title: 'databases',
+      value: d.pointsWritten,
+      sub: `points built for ${d.machines} machines (operations, supply chain, market, algorithms)`,
+    });
   }
   if (parts.fleet) {
     const f = parts.fleet.stats();

@@ -14,10 +14,17 @@ const bool = z.union([
   z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1'),
 ]);
 
-export const ROLES = ['broker', 'ingest', 'simulator', 'http', 'analysis'] as const;
+export const ROLES = ['broker', 'ingest', 'simulator', 'http', 'analysis', 'databases'] as const;
 export type Role = (typeof ROLES)[number];
 /** Roles a process runs when none are configured (`npm start`: everything in one process). */
-export const DEFAULT_ROLES: readonly Role[] = ['broker', 'ingest', 'simulator', 'http', 'analysis'];
+export const DEFAULT_ROLES: readonly Role[] = [
+  'broker',
+  'ingest',
+  'simulator',
+  'http',
+  'analysis',
+  'databases',
+];
 
 const roleList = z.union([
   z.array(z.enum(ROLES)),
@@ -142,6 +149,106 @@ export const ConfigSchema = z.strictObject({
         .default(24)
         .describe('cleared, unacknowledged warnings close after this'),
       history: bool.default(true).describe('write warning events to the algorithms database'),
+      transport: z
+        .enum(['auto', 'mqtt'])
+        .default('auto')
+        .describe(
+          'auto: in-process on the broker when both run in one process; mqtt: always a separate subscriber',
+        ),
+      maxQueue: z.coerce
+        .number()
+        .int()
+        .min(1000)
+        .default(100_000)
+        .describe('messages waiting for analysis before the oldest are dropped (and counted)'),
+    })
+    .prefault({}),
+  api: z
+    .strictObject({
+      clientId: z.string().min(1).max(64).default('sawbrain-api'),
+      username: z
+        .string()
+        .min(1)
+        .default('sawbrain-api')
+        .describe("the API's broker account (commands, live stream)"),
+      password: z
+        .string()
+        .min(16)
+        .optional()
+        .describe('API broker password; generated when unset (embedded mode)'),
+      adminKey: z
+        .string()
+        .min(32)
+        .max(256)
+        .optional()
+        .describe('an admin API key to import at start (e.g. handed in by docker compose)'),
+      bootstrapAdmin: bool
+        .default(true)
+        .describe('when no admin key exists, create one and print it once in the log'),
+      rateLimitPerMinute: z.coerce
+        .number()
+        .int()
+        .min(1)
+        .default(600)
+        .describe('requests per key (or address) per minute'),
+      authFailuresPerMinute: z.coerce
+        .number()
+        .int()
+        .min(1)
+        .default(10)
+        .describe('failed authentications per address per minute before a lockout'),
+      authLockoutMs: z.coerce.number().int().min(1000).default(300_000),
+      commandTtlMs: z.coerce.number().int().min(500).default(30_000).describe('default command expiry'),
+      commandMaxTtlMs: z.coerce.number().int().min(1000).default(600_000),
+      streamKeepaliveMs: z.coerce
+        .number()
+        .int()
+        .min(100)
+        .default(15_000)
+        .describe('live stream keep-alive; a revoked key is cut off at the next one'),
+    })
+    .prefault({}),
+  databases: z
+    .strictObject({
+      transport: z
+        .enum(['auto', 'mqtt'])
+        .default('auto')
+        .describe('auto: in-process on the broker when both run in one process; mqtt: a separate subscriber'),
+      clientId: z.string().min(1).max(64).default('sawbrain-databases'),
+      username: z.string().min(1).default('sawbrain-databases'),
+      password: z
+        .string()
+        .min(16)
+        .optional()
+        .describe('databases service password; generated when unset (embedded mode)'),
+      gridKgPerKWh: z.coerce
+        .number()
+        .min(0)
+        .max(3)
+        .default(0.5703)
+        .describe('kg CO₂ per kWh of grid electricity (default: China national grid average, 2022)'),
+      silenceS: z.coerce.number().int().min(1).default(120).describe('no data for longer = offline'),
+      rollupIntervalMs: z.coerce.number().int().min(50).default(60_000).describe('real time between rollups'),
+      snapshotEveryMinutes: z.coerce
+        .number()
+        .min(1)
+        .default(60)
+        .describe('device time between supply-chain and algorithms snapshots'),
+      forecastHorizonDays: z.coerce.number().int().min(7).max(730).default(56),
+      minBucket: z.coerce
+        .number()
+        .int()
+        .min(5)
+        .default(5)
+        .describe('smallest anonymised bucket, machines (never below 5)'),
+      rawRetentionDays: z.coerce
+        .number()
+        .min(0)
+        .max(36_500)
+        .default(30)
+        .describe(
+          'device-time days of raw telemetry kept once downsampled to telemetry_1m (0 = keep forever)',
+        ),
     })
     .prefault({}),
   simulator: z
@@ -194,6 +301,22 @@ export const ENV_MAP: Record<string, string> = {
   SAWBRAIN_ANALYSIS_FLOOD_PER_PLANT: 'analysis.floodPerPlant',
   SAWBRAIN_ANALYSIS_AUTO_RESOLVE_HOURS: 'analysis.autoResolveHours',
   SAWBRAIN_ANALYSIS_HISTORY: 'analysis.history',
+  SAWBRAIN_ANALYSIS_TRANSPORT: 'analysis.transport',
+  SAWBRAIN_API_USERNAME: 'api.username',
+  SAWBRAIN_API_PASSWORD: 'api.password',
+  SAWBRAIN_API_ADMIN_KEY: 'api.adminKey',
+  SAWBRAIN_API_BOOTSTRAP_ADMIN: 'api.bootstrapAdmin',
+  SAWBRAIN_API_RATE_LIMIT: 'api.rateLimitPerMinute',
+  SAWBRAIN_API_AUTH_FAILURES: 'api.authFailuresPerMinute',
+  SAWBRAIN_API_COMMAND_TTL_MS: 'api.commandTtlMs',
+  SAWBRAIN_DATABASES_TRANSPORT: 'databases.transport',
+  SAWBRAIN_DATABASES_USERNAME: 'databases.username',
+  SAWBRAIN_DATABASES_PASSWORD: 'databases.password',
+  SAWBRAIN_DATABASES_GRID_KG_PER_KWH: 'databases.gridKgPerKWh',
+  SAWBRAIN_DATABASES_SILENCE_S: 'databases.silenceS',
+  SAWBRAIN_DATABASES_FORECAST_DAYS: 'databases.forecastHorizonDays',
+  SAWBRAIN_DATABASES_MIN_BUCKET: 'databases.minBucket',
+  SAWBRAIN_DATABASES_RAW_RETENTION_DAYS: 'databases.rawRetentionDays',
 };
 
 function setPath(target: Record<string, unknown>, path: string, value: unknown): void {

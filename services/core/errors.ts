@@ -12,6 +12,17 @@ export const ERROR_CATALOGUE = {
   PRINCIPAL_REVOKED: { status: 403, message: 'credentials revoked' },
   MESSAGE_INVALID: { status: 400, message: 'message does not follow the sawing data standard' },
   SPOOL_CORRUPT: { status: 500, message: 'ingest spool record is corrupt' },
+  // HTTP API (services/api; the codes are documented in docs/api.md)
+  REQUEST_INVALID: { status: 400, message: 'the request does not match its schema' },
+  UNAUTHENTICATED: { status: 401, message: 'a valid API key is required' },
+  FORBIDDEN: { status: 403, message: 'not permitted for this key' },
+  NOT_FOUND: { status: 404, message: 'not found' },
+  CONFLICT: { status: 409, message: 'conflicts with the current state' },
+  IDEMPOTENCY_CONFLICT: { status: 409, message: 'idempotency key reused with a different request' },
+  RATE_LIMITED: { status: 429, message: 'too many requests' },
+  AUTH_THROTTLED: { status: 429, message: 'too many failed authentications; try again later' },
+  UNAVAILABLE: { status: 503, message: 'a service this request needs is not running' },
+  INTERNAL: { status: 500, message: 'internal error' },
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_CATALOGUE;

@@ -54,6 +54,26 @@ export interface SeriesRow {
   values: Record<string, FieldValue | null>;
 }
 
+/** Points to delete: those of one measurement older than `before`, optionally of some series only. */
+export interface DeleteQuery {
+  db: DatabaseName;
+  measurement: string;
+  /** exclusive cutoff, epoch ms: points with ts < before are deleted */
+  before: number;
+  /** tag equality filters (non-empty values); all must match */
+  where?: Record<string, string>;
+}
+
+export interface DeleteResult {
+  /**
+   * false when the backend cannot delete by time range (InfluxDB 3.x: only whole databases or
+   * tables, or its retention period): nothing was deleted
+   */
+  supported: boolean;
+  /** points deleted when the backend tells (SQLite); null when it does not (InfluxDB) */
+  deleted: number | null;
+}
+
 /** Where time series live: InfluxDB 1.x/2.x/3.x or the embedded SQLite store. */
 export interface TelemetryStore {
   readonly kind: 'influx' | 'sqlite';
@@ -62,6 +82,13 @@ export interface TelemetryStore {
   /** Durable once resolved. Rejects with a StoreUnavailable error when the backend is down. */
   write(points: readonly Point[]): Promise<void>;
   query(q: SeriesQuery): Promise<SeriesRow[]>;
+  /**
+   * Deletes the points of `d.measurement` with ts < `d.before` (matching `d.where`); other
+   * measurements and later points stay. QUERY_INVALID for a malformed request,
+   * STORE_UNAVAILABLE when the backend is down. Bounded work per call on the embedded store
+   * (chunks, yielding in between), so it does not stall writes.
+   */
+  deleteBefore(d: DeleteQuery): Promise<DeleteResult>;
   /** true when the backend answers */
   ping(): Promise<boolean>;
 }

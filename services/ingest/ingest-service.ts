@@ -29,6 +29,13 @@ interface Batch {
 }
 
 const MAX_RECORDS_PER_BATCH = 20_000;
+/** while a store write is in flight, records that arrived are converted this often */
+const CONVERT_EVERY_MS = 20;
+/**
+ * Conversion runs in slices of at most this long, so that the broker (and anything else in the
+ * process, e.g. the warning engine) is never held up by one big batch.
+ */
+const CONVERT_SLICE_MS = 5;
 
 /**
  * The ingest service: consumes every machine's uplink topics (sources.ts: a persistent QoS 1
@@ -63,7 +70,18 @@ export class IngestService {
   private backoffMs = 0;
   private storeUp = true;
   private stopped = false;
-  private readonly counts = { received: 0, samplesStored: 0, pointsStored: 0, deadLetters: 0 };
+  /** converted records not yet handed to a store write (grows until full or the store is idle) */
+  private open: Batch | null = null;
+  /** when the open batch got its first record (performance.now()) */
+  private openSince = 0;
+  private readonly counts = {
+    received: 0,
+    samplesStored: 0,
+    pointsStored: 0,
+    deadLetters: 0,
+    /** store writes that carried points (batches), for points-per-write figures */
+    writes: 0,
+  };
 
   constructor(private readonly deps: IngestDeps) {
     this.log = deps.logger.child({ svc: 'ingest' });
@@ -136,7 +154,9 @@ export class IngestService {
   }
 
   private hasBacklog(): boolean {
-    return this.pending.length > 0 || this.queueHead < this.queue.length || this.overflow;
+    return (
+      this.pending.length > 0 || this.open !== null || this.queueHead < this.queue.length || this.overflow
+    );
   }
 
   /** The acknowledgement path: journal, then queue for the flusher. Synchronous by design. */
@@ -178,51 +198,108 @@ export class IngestService {
     return out;
   }
 
-  private buildBatch(): Batch | null {
-    const maxPoints = this.deps.config.ingest.batchMaxPoints;
-    const items: Converted[] = [];
-    const points: Point[] = [];
-    const dead: DeadLetterInput[] = [];
-    let end: Cursor | null = null;
-    const now = Date.now();
-    while (points.length < maxPoints && items.length < MAX_RECORDS_PER_BATCH) {
-      const records = this.take(Math.min(256, MAX_RECORDS_PER_BATCH - items.length));
-      if (records.length === 0) break;
-      for (const record of records) {
-        const c = convertRecord(record, this.tracker, now);
-        items.push(c);
-        for (const p of c.points) points.push(p);
-        if (c.dead) dead.push(c.dead);
-        end = record.end;
-      }
-    }
-    if (!end) return null;
-    return { items, points, end, seq: this.tracker.takeDirty(), dead };
+  /** Records received and not yet converted. */
+  private hasQueued(): boolean {
+    return this.queueHead < this.queue.length || this.overflow;
   }
 
   /**
-   * Builds batches in journal order and keeps up to `writeConcurrency` store writes in flight
-   * (conversion of the next batch overlaps the store's I/O), but commits strictly in order. When a
-   * write fails, every uncommitted batch is written again after a back-off: writes are
-   * idempotent, so a batch that did land is simply overwritten with itself.
+   * Converts queued records into the open batch, up to `batchMaxPoints` points, for at most one
+   * slice of time. Returns the open batch (null when nothing is queued or open).
+   */
+  private fill(): Batch | null {
+    const maxPoints = this.deps.config.ingest.batchMaxPoints;
+    const b = this.open ?? { items: [], points: [], end: { segment: 0, offset: 0 }, seq: [], dead: [] };
+    let took = false;
+    const now = Date.now();
+    const until = performance.now() + CONVERT_SLICE_MS;
+    while (
+      b.points.length < maxPoints &&
+      b.items.length < MAX_RECORDS_PER_BATCH &&
+      (!took || performance.now() < until)
+    ) {
+      // small takes near the limit, so a batch overshoots it by at most about one record
+      const room = Math.ceil((maxPoints - b.points.length) / 16);
+      // (records read back from the journal come in bigger reads: each read is a file read)
+      const step = this.overflow ? 256 : 32;
+      const records = this.take(Math.min(step, room, MAX_RECORDS_PER_BATCH - b.items.length));
+      if (records.length === 0) break;
+      took = true;
+      for (const record of records) {
+        const c = convertRecord(record, this.tracker, now);
+        b.items.push(c);
+        for (const p of c.points) b.points.push(p);
+        if (c.dead) b.dead.push(c.dead);
+        b.end = record.end;
+      }
+    }
+    if (took && !this.open) {
+      this.open = b;
+      this.openSince = performance.now();
+    }
+    return this.open;
+  }
+
+  private isFull(b: Batch): boolean {
+    return (
+      b.points.length >= this.deps.config.ingest.batchMaxPoints || b.items.length >= MAX_RECORDS_PER_BATCH
+    );
+  }
+
+  /** Closes the open batch: its `(bootId, seq)` changes go with it, in journal order. */
+  private seal(): Batch {
+    const b = this.open!;
+    this.open = null;
+    b.seq = this.tracker.takeDirty();
+    return b;
+  }
+
+  /**
+   * Builds batches in journal order and keeps up to `writeConcurrency` store writes in flight,
+   * committing strictly in order. A full batch goes out at once; a partial one only when the store
+   * is idle and its oldest record has waited `flushIntervalMs`; while a write is in flight,
+   * further writes only start with full batches. So under load the batches grow to
+   * `batchMaxPoints` (the store pays per request: InfluxDB syncs its WAL once per write), and at
+   * low load a record waits at most about the flush interval plus one write. When a write fails,
+   * every uncommitted batch is written again after a back-off: writes are idempotent, so a batch
+   * that did land is simply overwritten with itself.
    */
   private async flushLoop(): Promise<void> {
     const depth = this.deps.config.ingest.writeConcurrency;
     while (this.running || this.pending.length > 0) {
+      const flushMs = this.deps.config.ingest.flushIntervalMs;
       while (this.running && this.pending.length < depth) {
-        const batch = this.buildBatch();
-        if (!batch) break;
-        this.pending.push(batch);
+        const open = this.fill();
+        if (!open) break;
+        // a full batch goes at once; a partial one when the store is idle, nothing is left to
+        // convert and its oldest record has waited the flush interval
+        const due = performance.now() - this.openSince >= flushMs;
+        if (!this.isFull(open) && (this.pending.length > 0 || this.hasQueued() || !due)) break;
+        this.pending.push(this.seal());
       }
+      const more = this.running && this.hasQueued();
       const head = this.pending[0];
       if (!head) {
         if (!this.running) break;
-        await this.sleep(this.deps.config.ingest.flushIntervalMs);
+        if (more) await yieldTurn();
+        else if (this.open) await this.sleep(Math.max(1, flushMs - (performance.now() - this.openSince)));
+        else await this.sleep(flushMs);
         continue;
       }
-      for (const b of this.pending) if (!this.writes.has(b)) this.writes.set(b, this.writeBatch(b));
+      for (const b of this.pending) {
+        if (this.writes.has(b)) continue;
+        const write = this.writeBatch(b);
+        write.catch(() => {}); // handled when it becomes the head (or in the retry path below)
+        this.writes.set(b, write);
+      }
       try {
-        await this.writes.get(head);
+        // while the head write is out, wake up now and then to convert what arrived meanwhile
+        const done = await Promise.race([
+          this.writes.get(head)!.then(() => true),
+          (more ? yieldTurn() : this.sleep(CONVERT_EVERY_MS)).then(() => false),
+        ]);
+        this.wake();
+        if (!done) continue;
         this.writes.delete(head);
         this.commit(head);
         this.pending.shift();
@@ -242,6 +319,7 @@ export class IngestService {
 
   private async writeBatch(batch: Batch): Promise<void> {
     if (batch.points.length === 0) return;
+    this.counts.writes++;
     const timer = this.m.batchSeconds.startTimer();
     try {
       await this.deps.store.write(batch.points);
@@ -326,4 +404,9 @@ export class IngestService {
 
 function sleep(ms: number): Promise<void> {
   return new Promise((r) => setTimeout(r, ms));
+}
+
+/** Lets I/O and other work run before the loop continues. */
+function yieldTurn(): Promise<void> {
+  return new Promise((r) => setImmediate(r));
 }

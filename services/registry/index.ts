@@ -1,4 +1,14 @@
+export {
+  API_ROLES,
+  type ApiIdentity,
+  type ApiKeyRecord,
+  ApiKeyStore,
+  ApiRole,
+  NewApiKey,
+  PlantId,
+} from './api-keys.js';
 export { registerRegistryCommands } from './cli.js';
+export { registerKeyCommands } from './key-cli.js';
 export {
   DEFAULT_SCRYPT,
   generatePassword,

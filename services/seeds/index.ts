@@ -19,6 +19,7 @@ import {
   type SeedFiles,
   type SeedKey,
   type Tenant,
+  type WearPart,
 } from './schemas.js';
 
 export * from './schemas.js';
@@ -39,6 +40,8 @@ export interface Seeds {
   readonly rules: readonly RuleSeed[];
   /** Failure modes, their symptom signatures and actions (services/analysis/diagnosis). */
   readonly faultDictionary: FaultDictionaryFile;
+  /** Wear parts besides the blade (services/databases supply chain). */
+  readonly wearParts: readonly WearPart[];
   /** The files as parsed (after validation). */
   readonly files: Readonly<SeedFiles>;
   readonly lookup: {
@@ -189,6 +192,14 @@ export function crossCheck(f: SeedFiles): string[] {
     }
   }
   p.push(...crossCheckAnalysis(f));
+  indexBy(f.wearParts.items, (w) => w.id, 'wear-parts.json', p);
+  const faults = new Set(f.faultDictionary.items.map((c) => c.id));
+  for (const w of f.wearParts.items) {
+    for (const t of w.warningTypes) {
+      if (!faults.has(t))
+        p.push(`wear-parts.json ${w.id}: warning type "${t}" is not in fault-dictionary.json`);
+    }
+  }
   return p;
 }
 
@@ -244,6 +255,7 @@ function build(f: SeedFiles): Seeds {
     machines: f.demoFleet.items,
     rules: f.rules.items,
     faultDictionary: f.faultDictionary,
+    wearParts: f.wearParts.items,
     files: f,
     lookup: Object.freeze({
       model: indexBy(f.models.items, (m) => m.id, '', ignore),

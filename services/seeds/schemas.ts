@@ -262,6 +262,20 @@ export const DemoFleetFile = z.strictObject({
   plants: z.array(Plant).min(1),
 });
 
+// --------------------------------------------------------------------------------- wear parts
+
+/** A wear part besides the blade (supply-chain database: consumption from hours and warnings). */
+export const WearPart = z.strictObject({
+  id,
+  name: z.string().min(1),
+  clock: z.enum(['cutting', 'powered']).describe('hours that wear it: inside cuts, or machine on'),
+  serviceLifeH: positive.max(200_000),
+  warningTypes: z.array(id).describe('warning types (fault-dictionary ids) that mean it was replaced'),
+  unitPriceCny: positive,
+});
+export type WearPart = z.infer<typeof WearPart>;
+export const WearPartsFile = z.strictObject(envelope(WearPart));
+
 // --------------------------------------------------------------------- analysis: rules, faults
 
 /** Symptom ids link rules (what is observed) to the fault dictionary (what it may mean). */
@@ -353,6 +367,7 @@ export const SEED_FILES = {
   demoFleet: { file: 'demo-fleet.json', schema: DemoFleetFile },
   rules: { file: 'rules.json', schema: RulesFile },
   faultDictionary: { file: 'fault-dictionary.json', schema: FaultDictionaryFile },
+  wearParts: { file: 'wear-parts.json', schema: WearPartsFile },
 } as const;
 
 export type SeedKey = keyof typeof SEED_FILES;

@@ -1,5 +1,5 @@
 import { SawBrainError } from '../core/errors.js';
-import { DATABASES, type DatabaseName, type SeriesQuery } from '../core/ports.js';
+import { DATABASES, type DatabaseName, type DeleteQuery, type SeriesQuery } from '../core/ports.js';
 
 /**
  * Rules both TelemetryStore adapters share, so that data the SQLite store accepts is accepted by
@@ -109,4 +109,21 @@ export function checkQuery(q: SeriesQuery): void {
   if (!AGGREGATES.has(q.fn)) throw invalid(`unknown aggregate ${JSON.stringify(q.fn)}`);
   if (!q.fields?.length) throw invalid('aggregate queries need fields');
   if (q.every !== undefined) safeInt(q.every, 'every', 1);
+}
+
+/**
+ * Throws QUERY_INVALID for a malformed delete: a known database, a valid measurement, an integer
+ * cutoff, tag filters with valid keys and non-empty values a stored tag can hold (no backslash,
+ * CR or LF; an empty value would mean "no tag", which InfluxDB's delete cannot express).
+ */
+export function checkDelete(d: DeleteQuery): void {
+  if (!DB_SET.has(d.db)) throw invalid(`unknown database ${JSON.stringify(d.db)}`);
+  queryName(d.measurement, 'measurement');
+  safeInt(d.before, 'before', Number.MIN_SAFE_INTEGER);
+  for (const [key, value] of Object.entries(d.where ?? {})) {
+    queryName(key, 'tag');
+    if (typeof value !== 'string' || value === '' || BAD_TAG_VALUE.test(value)) {
+      throw invalid(`delete filter ${key} must be a non-empty tag value, got ${JSON.stringify(value)}`);
+    }
+  }
 }

@@ -90,4 +90,24 @@ describe('diagnosis: signature combinations → ranked causes', () => {
     ).toBe('crooked-cut');
     expect(attribute(dict, crooked, new Set(['tension-loss']))).toEqual([]);
   });
+
+  it('crooked cuts of a failing chip brush stay with the chip brush, also when severe', () => {
+    // one finding, not a chip-brush warning plus a crooked-cut one
+    expect(top('vibration-bursts', 'deviation-high', 'deviation-severe')).toEqual(['chip-brush-failure']);
+    const crooked = diagnose(dict, sym('deviation-high', 'deviation-severe'));
+    expect(crooked[0]!.type).toBe('crooked-cut');
+    expect(attribute(dict, crooked, new Set(['chip-brush-failure']))).toEqual([]);
+    // without a chip-brush warning up, severe deviation is still a crooked cut
+    expect(attribute(dict, crooked, new Set(['hydraulic-leak']))[0]!.type).toBe('crooked-cut');
+  });
+
+  it.each(['tooth-chipping', 'wheel-bearing-wear', 'chip-brush-failure'])(
+    'faster wear while a %s warning is up is that fault, not a second blade-wear warning',
+    (open) => {
+      const wear = diagnose(dict, sym('wear-rate-high'));
+      expect(wear[0]!.type).toBe('blade-wear');
+      expect(attribute(dict, wear, new Set([open]))).toEqual([]);
+      expect(attribute(dict, wear, new Set(['hydraulic-leak']))[0]!.type).toBe('blade-wear');
+    },
+  );
 });

@@ -108,4 +108,44 @@ describe('scoring', () => {
       '# Doc\n\nprose\n<!-- eval:begin -->\nNEW\n<!-- eval:end -->\nmore',
     );
   });
+
+  it('blade wear: reports when the operator was first told to change the blade, by either kind of blade warning', () => {
+    const wear: EvalRun = {
+      ...run,
+      labels: [
+        // late in life: caught only by the blade-change notice that was already up at the onset
+        { machineId: 'A', fault: 'blade-wear', onsetTs: START + 2 * H, endTs: START + 6 * H, severity: 0.5 },
+        // early in life: the abnormal-wear warning comes when 20 % of the life is left
+        { machineId: 'B', fault: 'blade-wear', onsetTs: START + 2 * H, endTs: START + 9 * H, severity: 0.5 },
+      ],
+      events: [
+        ev({ type: 'blade-life', ts: START + H, severity: 'info' }),
+        ev({ warningId: 'w2', machine: 'B', type: 'blade-wear', ts: START + 4 * H }),
+        // a notice after the fault ended does not count
+        ev({ warningId: 'w3', machine: 'B', type: 'blade-life', ts: START + 12 * H, severity: 'info' }),
+      ],
+      truth: {
+        A: [0, 1, 2, 3].map((h) => ({ ts: START + h * H, bladeId: 'a', used: 0.8 + 0.02 * h })),
+        B: [0, 2, 4, 6].map((h) => ({ ts: START + h * H, bladeId: 'b', used: 0.2 * h })),
+      },
+    };
+    const m = scoreRun(wear, (t) => (t === 'blade-life' ? 'notice' : 'fault'));
+    const r = (x: number | undefined) => (x === undefined ? x : Math.round(x * 1000) / 1000);
+    expect(m.labels.map((l) => [l.detected, r(l.usedAtOnset), r(l.changeWarnedPct)])).toEqual([
+      [false, 0.84, 16],
+      [true, 0.4, 20],
+    ]);
+    expect(r(m.labels[1]!.remainingPct)).toBe(20);
+    const b = summarize([m], ['blade-wear']).wearBuckets;
+    expect(b.find((x) => x.label === '≥ 75 % used')).toMatchObject({
+      labels: 1,
+      detected: 0,
+      changeWarnedOk: 1,
+    });
+    expect(b.find((x) => x.label === '25–50 % used')).toMatchObject({
+      labels: 1,
+      detected: 1,
+      changeWarnedOk: 1,
+    });
+  });
 });

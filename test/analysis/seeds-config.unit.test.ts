@@ -77,8 +77,9 @@ describe('seeds/rules.json and seeds/fault-dictionary.json', () => {
 describe('config: the analysis role and its section', () => {
   it('adds the role (run by default, as the README documents) and reads the environment', () => {
     expect(ROLES).toContain('analysis');
-    expect(DEFAULT_ROLES).toEqual(['broker', 'ingest', 'simulator', 'http', 'analysis']);
-    expect(loadConfig({}).roles).toEqual(['broker', 'ingest', 'simulator', 'http', 'analysis']);
+    const all = ['broker', 'ingest', 'simulator', 'http', 'analysis', 'databases'];
+    expect(DEFAULT_ROLES).toEqual(all);
+    expect(loadConfig({}).roles).toEqual(all);
     const readme = readFileSync('README.md', 'utf8');
     expect(readme).toContain(`| \`SAWBRAIN_ROLES\` | \`${DEFAULT_ROLES.join(',')}\` |`);
     const c = loadConfig({
@@ -94,7 +95,10 @@ describe('config: the analysis role and its section', () => {
       history: false,
       username: 'sawbrain-analysis',
     });
-    expect(Object.keys(ENV_MAP).filter((k) => k.startsWith('SAWBRAIN_ANALYSIS_'))).toHaveLength(6);
+    expect(Object.keys(ENV_MAP).filter((k) => k.startsWith('SAWBRAIN_ANALYSIS_'))).toHaveLength(7);
+    expect(loadConfig({}).analysis.transport).toBe('auto');
+    expect(loadConfig({ SAWBRAIN_ANALYSIS_TRANSPORT: 'mqtt' }).analysis.transport).toBe('mqtt');
+    expect(() => loadConfig({ SAWBRAIN_ANALYSIS_TRANSPORT: 'carrier-pigeon' })).toThrow(/analysis.transport/);
     expect(() => loadConfig({ SAWBRAIN_ANALYSIS_PASSWORD: 'short' })).toThrow(/analysis.password/);
   });
 });

@@ -10,8 +10,9 @@ import { bootSystem, provisionMachine, type TestSystem } from '../helpers/system
 import { cuttingSample, seeds, T0 } from './fixtures.js';
 
 /**
- * The analysis service on the live stream: a machine publishes over MQTT with its own
- * credentials, the service (its own `analysis` account, persistent QoS 1 session) raises a
+ * The analysis service on the live stream, over both transports: a machine publishes over MQTT
+ * with its own credentials, the service — in-process on the broker (`auto`) or as a separate
+ * client with its own `analysis` account and a persistent QoS 1 session (`mqtt`) — raises a
  * warning, publishes it into the machine's namespace, keeps the lifecycle in SQLite and the
  * history in the algorithms database; the programmatic API acknowledges, shelves, takes feedback
  * and edits rules.
@@ -64,14 +65,18 @@ async function device(
 const overload = (t: number, n = 5) =>
   Array.from({ length: n }, (_, i) => cuttingSample(t + i * 1000, { motorCurrent: RATED * 1.15 }));
 
-describe('analysis service (MQTT, SQLite, TelemetryStore)', () => {
+describe.each([
+  ['auto', 'in-process'],
+  ['mqtt', 'mqtt'],
+] as const)('analysis service (transport %s, SQLite, TelemetryStore)', (transport, expected) => {
   let t: TestSystem;
   let dev: Device;
   let hmi: MqttClient;
   const received: Warning[] = [];
 
   beforeAll(async () => {
-    t = await bootSystem({ roles: ['broker', 'ingest', 'analysis'], analysis: { tickMs: 50 } });
+    t = await bootSystem({ roles: ['broker', 'ingest', 'analysis'], analysis: { tickMs: 50, transport } });
+    expect(t.sys.analysis!.stats().transport).toBe(expected);
     const creds = await provisionMachine(t.sys, 'CL-AN-01');
     dev = await device(t.mqttUrl, creds);
     // the machine's HMI listens to its own warnings (a machine may subscribe to …/warning)
@@ -104,6 +109,11 @@ describe('analysis service (MQTT, SQLite, TelemetryStore)', () => {
     expect(w.evidence.motorCurrent).toBeGreaterThan(RATED);
     const [open] = t.sys.analysis!.list({ machine: 'CL-AN-01', open: true });
     expect(open!.warningId).toBe(w.warningId);
+    // the lag is measured: every analysed message went through the queue and is counted
+    const m = await t.sys.metrics.getSingleMetricAsString('sawbrain_analysis_queue_wait_seconds');
+    const analysed = Number(/sawbrain_analysis_queue_wait_seconds_count\S* (\d+)/.exec(m)![1]);
+    expect(analysed).toBeGreaterThanOrEqual(3); // birth, state, telemetry
+    expect(t.sys.analysis!.stats()).toMatchObject({ queued: 0, dropped: 0 });
   });
 
   it('acknowledge, shelve with expiry, feedback: published, durable, measured per rule version', async () => {
@@ -174,8 +184,16 @@ describe('analysis service (MQTT, SQLite, TelemetryStore)', () => {
       seeds,
       logger: silentLogger(),
       metrics: new Registry(),
-      brokerUrl: t.mqttUrl,
-      password: await ensureServicePassword(t.sys.registry!, t.sys.config.analysis.username, ['analysis']),
+      transport:
+        transport === 'auto'
+          ? { kind: 'in-process', aedes: t.sys.broker!.aedes }
+          : {
+              kind: 'mqtt',
+              url: t.mqttUrl,
+              password: await ensureServicePassword(t.sys.registry!, t.sys.config.analysis.username, [
+                'analysis',
+              ]),
+            },
       store: t.sys.store,
     });
     await again.start();
@@ -184,6 +202,11 @@ describe('analysis service (MQTT, SQLite, TelemetryStore)', () => {
       expect(again.get(before[0]!.warningId)!.state).toBe('acknowledged');
       expect(again.rules().find((r) => r.id === 'current-at-limit')!.version).toBe(2);
       expect(() => again.ack('w-nope', 'x')).toThrow(/no open warning/);
+      if (transport === 'auto') {
+        // in-process, the retained births and states are replayed at start, as a new MQTT
+        // subscription gets them: the three machines are known again before they send anything
+        await waitFor(() => again.stats().machines === 3);
+      }
     } finally {
       await again.stop();
     }

@@ -248,6 +248,92 @@ export function storeContract(
       expect(await raw('operations', 'bad')).toHaveLength(1);
     });
 
+    it('deletes points before a cutoff: per series, other measurements and later points stay', async () => {
+      // 3 machines × 600 samples 1 s apart (across a minute boundary), a second measurement in
+      // the same database, the same measurement name in another database
+      const points = fleet('ret_raw', 3, 600);
+      const minute = points.map((p) => ({ ...p, measurement: 'ret_1m', fields: { n: 1 } }));
+      const elsewhere = points.map((p) => ({ ...p, db: 'supplychain' as const }));
+      await store.write([...points, ...minute, ...elsewhere]);
+      const count = async (db: Point['db'], m: string, where?: Record<string, string>) =>
+        (
+          await store.query({
+            db,
+            measurement: m,
+            from: T0 - 60_000,
+            to: T0 + 3_600_000,
+            fn: 'count',
+            fields: m === 'ret_1m' ? ['n'] : ['f0'],
+            ...(where ? { where } : {}),
+          })
+        )[0]?.values[m === 'ret_1m' ? 'n' : 'f0'] ?? 0;
+      const told = (r: { supported: boolean; deleted: number | null }, n: number) => {
+        expect(r.supported).toBe(true);
+        // SQLite counts what it deleted; InfluxDB does not say
+        expect(r.deleted).toBe(store.kind === 'sqlite' ? n : null);
+      };
+      const cut = T0 + 250_000; // samples at T0 + 0 … 249 s are before it
+
+      told(
+        await store.deleteBefore({
+          db: 'operations',
+          measurement: 'ret_raw',
+          before: cut,
+          where: { tenant: 'acme', machine: 'm1' },
+        }),
+        250,
+      );
+      expect(await count('operations', 'ret_raw', { machine: 'm1' })).toBe(350);
+      expect(await count('operations', 'ret_raw', { machine: 'm0' })).toBe(600);
+      expect(await count('operations', 'ret_raw', { machine: 'm2' })).toBe(600);
+      const m1 = await store.query({
+        db: 'operations',
+        measurement: 'ret_raw',
+        from: T0 - 60_000,
+        to: T0 + 3_600_000,
+        where: { machine: 'm1' },
+        fields: ['f0'],
+        limit: 1,
+      });
+      expect(m1[0]!.ts).toBe(cut); // the cutoff is exclusive: the point at it stays
+
+      // without a filter: every series of the measurement; the other measurement and database stay
+      told(
+        await store.deleteBefore({ db: 'operations', measurement: 'ret_raw', before: cut + 100_000 }),
+        800, // m0 and m2: 350 each, m1: the 100 left after the first delete
+      );
+      expect(await count('operations', 'ret_raw')).toBe(3 * 250);
+      expect(await count('operations', 'ret_1m')).toBe(1800);
+      expect(await count('supplychain', 'ret_raw')).toBe(1800);
+
+      // a filter no series matches, an unknown measurement, a cutoff before everything: no-ops
+      told(
+        await store.deleteBefore({
+          db: 'operations',
+          measurement: 'ret_raw',
+          before: T0 + 3_600_000,
+          where: { machine: 'nobody' },
+        }),
+        0,
+      );
+      told(await store.deleteBefore({ db: 'operations', measurement: 'ret_nothing', before: T0 }), 0);
+      told(await store.deleteBefore({ db: 'operations', measurement: 'ret_raw', before: T0 }), 0);
+      expect(await count('operations', 'ret_raw')).toBe(3 * 250);
+      // written again after a delete: there again
+      await store.write(points.slice(0, 10));
+      expect(await count('operations', 'ret_raw')).toBe(3 * 250 + 10);
+
+      const bad = (d: Partial<Parameters<TelemetryStore['deleteBefore']>[0]>) =>
+        rejection(store.deleteBefore({ db: 'operations', measurement: 'ret_raw', before: T0, ...d }));
+      expect(await bad({ measurement: 'ret raw"; --' })).toBe('QUERY_INVALID');
+      expect(await bad({ db: 'nope' as Point['db'] })).toBe('QUERY_INVALID');
+      expect(await bad({ before: T0 + 0.5 })).toBe('QUERY_INVALID');
+      expect(await bad({ where: { "m' OR '1'='1": 'x' } })).toBe('QUERY_INVALID');
+      expect(await bad({ where: { machine: '' } })).toBe('QUERY_INVALID');
+      expect(await bad({ where: { machine: 'a\nb' } })).toBe('QUERY_INVALID');
+      expect(await count('operations', 'ret_raw')).toBe(3 * 250 + 10);
+    });
+
     it('writes a batch of 50,000 points and counts them exactly', async () => {
       const points = fleet('bulk', 10, 5000, 15);
       await store.write(points);

@@ -9,7 +9,7 @@ import { silentLogger } from '../../services/core/logger.js';
 import type { Point } from '../../services/core/ports.js';
 import { createStore } from '../../services/stores/index.js';
 import { InfluxStore } from '../../services/stores/influx/influx-store.js';
-import { SqliteStore } from '../../services/stores/sqlite/sqlite-store.js';
+import { DELETE_CHUNK, SqliteStore } from '../../services/stores/sqlite/sqlite-store.js';
 import { type InfluxdHandle, influxdSkipReason, startInfluxd } from '../helpers/influxd.js';
 import { rejection, storeContract, T0 } from './stores.contract.js';
 
@@ -30,6 +30,61 @@ storeContract('SqliteStore', async () => {
       rmSync(dir, { recursive: true, force: true });
     },
   };
+});
+
+describe('SqliteStore deleteBefore', () => {
+  it('deletes in bounded chunks and lets writes in between them', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'sawbrain-sqlite-'));
+    const store = new SqliteStore({ dir, logger: silentLogger() });
+    try {
+      await store.start();
+      const n = 3 * DELETE_CHUNK + 123;
+      const points: Point[] = Array.from({ length: n }, (_, i) => ({
+        db: 'operations',
+        measurement: 'telemetry',
+        tags: { tenant: 'acme', machine: 'big' },
+        fields: { power: i },
+        ts: T0 + i,
+      }));
+      await store.write(points);
+      // a writer that gets in whenever the event loop is free: between chunks it must land
+      let landed = 0;
+      let writing = true;
+      const writer = (async () => {
+        while (writing) {
+          await new Promise<void>((resolve) => setImmediate(resolve));
+          await store.write([
+            {
+              db: 'operations',
+              measurement: 'telemetry',
+              tags: { tenant: 'acme', machine: 'other' },
+              fields: { power: landed },
+              ts: T0 + landed,
+            },
+          ]);
+          landed++;
+        }
+      })();
+      const r = await store.deleteBefore({ db: 'operations', measurement: 'telemetry', before: T0 + n });
+      const landedDuring = landed;
+      writing = false;
+      await writer;
+      expect(r.deleted).toBe(n + landedDuring); // the other machine's points before the cutoff too
+      expect(landedDuring).toBeGreaterThanOrEqual(3); // at least one write per chunk boundary
+      const left = await store.query({
+        db: 'operations',
+        measurement: 'telemetry',
+        from: T0,
+        to: T0 + n + 1e6,
+        fn: 'count',
+        fields: ['power'],
+      });
+      expect(left[0]?.values.power ?? 0).toBe(landed - landedDuring);
+    } finally {
+      await store.stop();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
 });
 
 describe.skipIf(skipInflux !== null)(
@@ -235,6 +290,56 @@ describe('InfluxStore endpoints per API version (fake server)', () => {
     expect(query.query.get('db')).toBe('sawbrain_market');
     expect(query.query.get('epoch')).toBe('ms');
     expect(seen.filter((s) => s.path !== '/ping').every((s) => s.auth === 'Token tok')).toBe(true);
+    await store.stop();
+  });
+
+  it('2.x: deleteBefore posts /api/v2/delete with an inclusive range and a predicate', async () => {
+    answer = (s) => {
+      if (s.path === '/ping') return { status: 204, headers: { 'X-Influxdb-Version': 'v2.7.11' } };
+      if (s.path === '/api/v2/orgs') return { status: 200, body: { orgs: [{ id: 'org1' }] } };
+      if (s.path === '/api/v2/buckets' && s.method === 'GET')
+        return { status: 200, body: { buckets: [{ id: 'b' }] } };
+      if (s.path === '/api/v2/dbrps' && s.method === 'GET') return { status: 200, body: { content: [{}] } };
+      if (s.path === '/api/v2/delete' && JSON.parse(s.body).predicate.includes('boom'))
+        return { status: 400, body: { code: 'invalid', message: 'bad predicate' } };
+      return { status: 204 };
+    };
+    const store = await open({ token: 'tok', org: 'sawbrain' });
+    const r = await store.deleteBefore({
+      db: 'operations',
+      measurement: 'telemetry',
+      before: T0,
+      where: { tenant: 'acme', machine: 'SAW "1"' },
+    });
+    expect(r).toEqual({ supported: true, deleted: null });
+    const del = seen.find((s) => s.path === '/api/v2/delete')!;
+    expect(del).toMatchObject({ method: 'POST', auth: 'Token tok' });
+    expect(Object.fromEntries(del.query)).toEqual({ org: 'sawbrain', bucket: 'sawbrain_operations' });
+    expect(JSON.parse(del.body)).toEqual({
+      start: '1677-09-21T00:12:43.146Z',
+      stop: new Date(T0 - 1).toISOString(),
+      predicate: '_measurement="telemetry" AND "tenant"="acme" AND "machine"="SAW \\"1\\""',
+    });
+    await expect(
+      store.deleteBefore({ db: 'operations', measurement: 'telemetry', before: T0, where: { m: 'boom' } }),
+    ).rejects.toMatchObject({ code: 'QUERY_INVALID', message: expect.stringContaining('bad predicate') });
+    expect(await rejection(store.deleteBefore({ db: 'operations', measurement: 'x-y', before: T0 }))).toBe(
+      'QUERY_INVALID',
+    );
+    await store.stop();
+  });
+
+  it('3.x: deleteBefore sends nothing and says it is not supported', async () => {
+    answer = (s) =>
+      s.path === '/ping'
+        ? { status: 200, headers: { 'X-Influxdb-Version': '3.1.0', 'X-Influxdb-Build': 'Core' }, body: {} }
+        : { status: 204 };
+    const store = await open({ token: 'tok3' });
+    expect(await store.deleteBefore({ db: 'operations', measurement: 'telemetry', before: T0 })).toEqual({
+      supported: false,
+      deleted: null,
+    });
+    expect(seen.map((s) => s.path)).toEqual(['/ping']);
     await store.stop();
   });
 

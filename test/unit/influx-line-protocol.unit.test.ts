@@ -84,6 +84,18 @@ describe('line protocol', () => {
       ).toBe('STORE_REJECTED');
   });
 
+  it('checks tag/field clashes against each point, not against the previous point of the batch', () => {
+    // a field `n`, then a point whose tag is `n` and whose fields have another shape: valid
+    const a: Point = { ...base, measurement: 'ledger', tags: { machine: 'saw-1' }, fields: { n: 1 } };
+    const b: Point = { ...base, measurement: 'ledger', tags: { n: '2' }, fields: { v: 3 } };
+    expect(toBodies([a, b], 10).get('operations')).toEqual([
+      [`ledger,machine=saw-1 n=1 ${base.ts}`, `ledger,n=2 v=3 ${base.ts}`].join('\n'),
+    ]);
+    // the same shape under tags that reuse one of its field keys is still refused
+    const c: Point = { ...base, measurement: 'ledger', tags: { n: '2' }, fields: { n: 4 } };
+    expect(codeOf(() => toBodies([a, c], 10))).toBe('STORE_REJECTED');
+  });
+
   it('groups bodies per database in chunks of at most maxLines lines', () => {
     const points: Point[] = [];
     for (let i = 0; i < 12; i++) points.push({ ...base, ts: i });

@@ -18,6 +18,9 @@ export interface LabelOutcome {
   remainingPct?: number;
   /** blade wear: true consumed life of the blade when the fault began (0..1) */
   usedAtOnset?: number;
+  /** blade wear: true remaining life (%) when a blade warning of either kind — abnormal wear or the
+   * blade-change notice — was first up during the fault (the operator knows the blade must go) */
+  changeWarnedPct?: number;
   /** what was raised on that machine during the label instead, when missed */
   raisedInstead: string[];
 }
@@ -57,6 +60,8 @@ export interface SeedMetrics {
 }
 
 const ANNOUNCE = new Set(['raise', 'reactivate', 'unsuppress']);
+/** warnings that tell the operator the blade must be changed */
+const BLADE_CHANGE = new Set(['blade-wear', 'blade-life']);
 const END = new Set(['clear', 'resolve', 'suppress']);
 
 interface Span {
@@ -130,6 +135,14 @@ export function scoreRun(run: EvalRun, categoryOf: CategoryOf, graceMs = 30 * 60
       if (t0) out.usedAtOnset = t0.used;
       const t = hit ? truthAt(run, l.machineId, hit.ts) : undefined;
       if (t) out.remainingPct = Math.max(0, 100 * (1 - t.used));
+      const warned = spans
+        .filter(
+          (s) =>
+            s.machine === l.machineId && BLADE_CHANGE.has(s.type) && s.to >= l.onsetTs && s.from <= endOf(l),
+        )
+        .map((s) => Math.max(s.from, l.onsetTs));
+      const tw = warned.length ? truthAt(run, l.machineId, Math.min(...warned)) : undefined;
+      if (tw) out.changeWarnedPct = Math.max(0, 100 * (1 - tw.used));
     }
     return out;
   });

@@ -31,11 +31,11 @@ export function renderSummary(title: string, s: Summary): string {
   lines.push('');
   lines.push('Blade wear by the share of the blade already used when the fault began:', '');
   lines.push(
-    '| life used at onset | labels | detected | detected with ≥ 10 % left |',
-    '| --- | ---: | ---: | ---: |',
+    '| life used at onset | labels | detected | detected with ≥ 10 % left | told to change the blade with ≥ 10 % left (blade-wear or blade-change notice) |',
+    '| --- | ---: | ---: | ---: | ---: |',
   );
   for (const b of s.wearBuckets)
-    lines.push(`| ${b.label} | ${b.labels} | ${b.detected} | ${b.remainingOk} |`);
+    lines.push(`| ${b.label} | ${b.labels} | ${b.detected} | ${b.remainingOk} | ${b.changeWarnedOk} |`);
   lines.push('');
   lines.push(
     `Healthy machines (no fault over the whole run): ${num(s.healthyMachineWeeks, 1)} machine-weeks, **${s.healthyWarnings} fault or data warnings**.`,

@@ -26,6 +26,8 @@ export interface WearBucket {
   labels: number;
   detected: number;
   remainingOk: number;
+  /** a blade warning of either kind (abnormal wear or the change notice) with ≥ 10 % life left */
+  changeWarnedOk: number;
 }
 
 export interface Summary {
@@ -125,6 +127,7 @@ export function summarize(list: readonly SeedMetrics[], faults: readonly string[
         labels: ls.length,
         detected: ls.filter((l) => l.detected).length,
         remainingOk: ls.filter((l) => l.detected && (l.remainingPct ?? 0) >= 10).length,
+        changeWarnedOk: ls.filter((l) => (l.changeWarnedPct ?? 0) >= 10).length,
       };
     }),
     messages: list.reduce((s, m) => s + m.messages, 0),

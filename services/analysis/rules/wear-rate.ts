@@ -14,11 +14,33 @@ const Params = z.strictObject({
   /** lower quartile of the recent pairwise slopes / reference (the rise is not noise) */
   ratioLow: z.number().min(0).default(1.3),
   clearRatio: z.number().min(0).default(1.4),
-  /** not judged once this share of the life is used (a worn blade's wear accelerates normally) */
+  /** beyond this share of the life used, a worn blade's wear accelerates normally: the ratios needed grow */
   maxUsed: z.number().min(0).max(2).default(0.75),
+  /**
+   * normal end-of-life speed-up of the wear slope: between `maxUsed` and the end of life (used = 1)
+   * every ratio needed is multiplied by 1 + lateSpeedUp × (used − maxUsed) / (1 − maxUsed), so only
+   * wear well beyond that normal acceleration counts; 0 = not judged beyond `maxUsed` at all
+   */
+  lateSpeedUp: z.number().min(0).default(0),
+  /** not judged once this share of the life is used (the blade is due for a change anyway) */
+  lateMaxUsed: z.number().min(0).max(2).default(1),
   forCount: z.number().int().min(1).default(2),
   clearCount: z.number().int().min(1).default(3),
 });
+
+/**
+ * How much the needed ratios grow at this share of the life used: 1 up to `maxUsed`, then the
+ * normal end-of-life acceleration of wear (linear to 1 + lateSpeedUp at used = 1); 0 when the blade
+ * is not judged (beyond `lateMaxUsed`, or beyond `maxUsed` without a speed-up).
+ */
+export function lateFactor(
+  used: number | undefined,
+  p: { maxUsed: number; lateSpeedUp: number; lateMaxUsed: number },
+): number {
+  if (used === undefined || used < p.maxUsed) return 1;
+  if (p.lateSpeedUp <= 0 || used >= p.lateMaxUsed) return 0;
+  return 1 + (p.lateSpeedUp * (used - p.maxUsed)) / Math.max(1e-9, 1 - p.maxUsed);
+}
 
 /**
  * Abnormal blade wear (DOMAIN §2 dulling, §4): the specific cutting energy rises against the
@@ -37,17 +59,20 @@ export const wearRate = defineRule({
     const self = life.ratioSelf;
     const normal = life.ratioNormal;
     if (self === undefined && normal === undefined) return;
+    const k = lateFactor(life.used, p);
     // faster than earlier on the same blade, or (also without history) far faster than normal
     const bySelf =
       self !== undefined &&
-      self >= (usedKnown ? p.ratio : p.ratioUnknownUse) &&
-      (life.ratioSelfLow ?? 0) >= p.ratioLow;
+      self >= k * (usedKnown ? p.ratio : p.ratioUnknownUse) &&
+      (life.ratioSelfLow ?? 0) >= k * p.ratioLow;
     const needNormal = life.normalSource === 'machine' ? p.ratioMachine : p.ratioCatalogue;
     // without its history a blade may be near its end, where wear accelerates normally: own slope only
     const byNormal =
-      usedKnown && normal !== undefined && normal >= needNormal && (life.ratioNormalLow ?? 0) >= p.ratioLow;
-    const early = !usedKnown || life.used! < p.maxUsed;
-    const beyond = early && (bySelf || byNormal);
+      usedKnown &&
+      normal !== undefined &&
+      normal >= k * needNormal &&
+      (life.ratioNormalLow ?? 0) >= k * p.ratioLow;
+    const beyond = k > 0 && (bySelf || byNormal);
     const ratio = bySelf || normal === undefined ? self! : normal;
     const t = stepStreak(
       st.streak,

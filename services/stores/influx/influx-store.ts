@@ -4,26 +4,36 @@ import type { Logger } from '../../core/logger.js';
 import {
   DATABASES,
   type DatabaseName,
+  type DeleteQuery,
+  type DeleteResult,
   type Point,
   type SeriesQuery,
   type SeriesRow,
   type TelemetryStore,
 } from '../../core/ports.js';
-import { checkQuery } from '../validate.js';
+import { checkDelete, checkQuery } from '../validate.js';
 import { InfluxHttp, InfluxHttpError } from './influx-http.js';
 import { type ApiVersion, ensureDatabases, versionFromPing } from './influx-setup.js';
-import { buildInfluxQL, parseAnswer } from './influxql.js';
+import { buildDelete, buildInfluxQL, parseAnswer, v2DeleteBody } from './influxql.js';
 import { toBodies } from './line-protocol.js';
 
 /**
- * The TelemetryStore on InfluxDB 1.x, 2.x or 3.x. Writes are line protocol in bodies of ≤ 5000
- * lines, POSTed one after the other to `/write` (1.x, 3.x) or `/api/v2/write` (2.x); reads are
- * InfluxQL on `/query` (all three). Nothing is buffered or retried here: a connection error, a
+ * The TelemetryStore on InfluxDB 1.x, 2.x or 3.x. Writes are line protocol in bodies of ≤ 10,000
+ * lines (InfluxDB advises 5,000–10,000; an ingest batch of ~5,000 points is one request), POSTed
+ * one after the other to `/write` (1.x, 3.x) or `/api/v2/write` (2.x); reads are InfluxQL on
+ * `/query` (all three). Nothing is buffered or retried here: a connection error, a
  * timeout, 5xx, 401/403/404/429 reject with STORE_UNAVAILABLE (retry later), any other 4xx with
  * STORE_REJECTED carrying InfluxDB's message (bad data, do not retry).
  * If the server is down at start(), version detection and database creation happen on first use.
+ *
+ * Deletes (retention of raw data): 1.x `DELETE FROM … WHERE time < … AND tag = …` on `/query`
+ * (a retention policy would expire every measurement of the database, the 1-minute downsample
+ * too); 2.x `POST /api/v2/delete` with a predicate; 3.x has no delete by time range (its v1/v2
+ * compatibility APIs do not offer one, its own API deletes whole databases or tables), so
+ * deleteBefore answers `supported: false` there and the database's or table's retention period
+ * is what expires data. InfluxDB does not say how many points a delete removed (`deleted: null`).
  */
-const MAX_LINES = 5000;
+const MAX_LINES = 10_000;
 const enc = encodeURIComponent;
 
 export class InfluxStore implements TelemetryStore {
@@ -187,5 +197,54 @@ export class InfluxStore implements TelemetryStore {
       throw new SawBrainError('QUERY_INVALID', `${err.message} (${text})`, { cause: err });
     }
     return parseAnswer(body, q);
+  }
+
+  async deleteBefore(d: DeleteQuery): Promise<DeleteResult> {
+    checkDelete(d);
+    await this.init();
+    const name = this.dbName(d.db);
+    const options = { headers: this.headers, deadlineMs: this.cfg.timeoutMs * 6 };
+    try {
+      if (this.version === '3') return { supported: false, deleted: null };
+      if (this.version === '2') {
+        const body = v2DeleteBody(d);
+        if (body) {
+          await this.http.request(
+            'POST',
+            `/api/v2/delete?org=${enc(this.cfg.org)}&bucket=${enc(name)}`,
+            JSON.stringify(body),
+            { ...options, headers: { ...options.headers, 'content-type': 'application/json' } },
+          );
+        }
+        return { supported: true, deleted: null };
+      }
+      const text = buildDelete(d);
+      const answer = await this.http.request(
+        'POST',
+        `/query?db=${enc(name)}&q=${enc(text)}${this.v1Auth}`,
+        '',
+        options,
+      );
+      let parsed: { results?: { error?: string }[]; error?: string };
+      try {
+        parsed = JSON.parse(answer.body || '{}') as typeof parsed;
+      } catch {
+        throw new SawBrainError('STORE_UNAVAILABLE', `${name}: not an InfluxDB answer to DELETE`);
+      }
+      const error = parsed.error ?? parsed.results?.find((r) => r.error)?.error;
+      if (error && !/database not found/i.test(error)) {
+        throw new SawBrainError('QUERY_INVALID', `${error} (${text})`);
+      }
+      return { supported: true, deleted: null };
+    } catch (err) {
+      if (!(err instanceof InfluxHttpError)) throw err;
+      if (/database not found|bucket .*not found/i.test(err.message))
+        return { supported: true, deleted: null };
+      const { status } = err;
+      if (status === null || status >= 500 || [401, 403, 404, 408, 429].includes(status)) {
+        throw new SawBrainError('STORE_UNAVAILABLE', `${name}: ${err.message}`, { cause: err });
+      }
+      throw new SawBrainError('QUERY_INVALID', `${name}: ${err.message}`, { cause: err });
+    }
   }
 }

@@ -1,5 +1,5 @@
 import { SawBrainError } from '../../core/errors.js';
-import type { FieldValue, SeriesQuery, SeriesRow } from '../../core/ports.js';
+import type { DeleteQuery, FieldValue, SeriesQuery, SeriesRow } from '../../core/ports.js';
 
 /**
  * InfluxQL for a SeriesQuery (read through the 1.x-compatible `/query` endpoint of InfluxDB 1.x,
@@ -45,6 +45,35 @@ export function buildInfluxQL(q: SeriesQuery): string {
   if (q.order === 'desc') text += ' ORDER BY time DESC';
   if (q.limit !== undefined) text += ` LIMIT ${q.limit}`;
   return text;
+}
+
+/** `DELETE FROM "m" WHERE time < <before>ms AND "tag" = 'v' …` (InfluxDB 1.x; series of other measurements stay). */
+export function buildDelete(d: DeleteQuery): string {
+  const before = Math.max(-MAX_MS, Math.min(MAX_MS, d.before));
+  const where = [`time < ${before}ms`];
+  for (const [key, value] of Object.entries(d.where ?? {}))
+    where.push(`${quoteIdent(key)} = ${quoteLiteral(value)}`);
+  return `DELETE FROM ${quoteIdent(d.measurement)} WHERE ${where.join(' AND ')}`;
+}
+
+/**
+ * The body of InfluxDB 2.x's `POST /api/v2/delete`: an inclusive [start, stop] range in RFC 3339
+ * (stop = before − 1 ms: SawBrain writes whole milliseconds, so that is every point before the
+ * cutoff) and a delete predicate (`_measurement="m" AND "tag"="v"`: keys quoted as identifiers,
+ * so one that is an InfluxQL keyword parses too; values in double quotes, `"` escaped). Null when
+ * the range is empty.
+ */
+export function v2DeleteBody(d: DeleteQuery): { start: string; stop: string; predicate: string } | null {
+  const stop = Math.min(MAX_MS, d.before - 1);
+  if (stop < -MAX_MS) return null;
+  const str = (value: string) => `"${value.replace(/"/g, '\\"')}"`;
+  const predicate = [`_measurement=${str(d.measurement)}`];
+  for (const [key, value] of Object.entries(d.where ?? {})) predicate.push(`"${key}"=${str(value)}`);
+  return {
+    start: new Date(-MAX_MS).toISOString(),
+    stop: new Date(stop).toISOString(),
+    predicate: predicate.join(' AND '),
+  };
 }
 
 interface Series {

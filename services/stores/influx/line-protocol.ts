@@ -57,11 +57,15 @@ class LineWriter {
   line(p: Point): string {
     checkDb(p.db);
     checkTs(p.ts);
-    if (p.measurement !== this.head.measurement || this.heads.get(p.tags) !== this.head) this.useHead(p);
+    const newHead = p.measurement !== this.head.measurement || this.heads.get(p.tags) !== this.head;
+    if (newHead) this.useHead(p);
     let fields = this.fields(p);
     if (fields === null) {
-      this.learnShape(p);
+      this.learnShape(p); // checks the new shape against this point's tags
       fields = this.fields(p)!;
+    } else if (newHead) {
+      // a known shape under new tags: the tags must not reuse a field key of this point
+      for (const key of this.head.tagKeys) if (this.keySet.has(key)) throw bothTagAndField(key);
     }
     return `${this.head.text}${fields} ${p.ts}`;
   }
@@ -72,7 +76,8 @@ class LineWriter {
       checkName(p.measurement, 'measurement');
       let text = escapeMeasurement(p.measurement);
       const tags = p.tags;
-      for (const key in tags) {
+      // sorted by key, as InfluxDB stores them: it need not sort every line itself
+      for (const key of Object.keys(tags).sort()) {
         const value = tags[key]!;
         checkName(key, 'tag');
         checkTagValue(key, value);
@@ -82,7 +87,6 @@ class LineWriter {
       this.heads.set(p.tags, head);
     }
     this.head = head;
-    for (const key of head.tagKeys) if (this.keySet.has(key)) throw bothTagAndField(key);
   }
 
   private learnShape(p: Point): void {
@@ -130,21 +134,35 @@ export function toLine(p: Point): string {
 /** Serializes and validates all points first, then groups them per database into bodies of ≤ maxLines lines. */
 export function toBodies(points: readonly Point[], maxLines: number): Map<DatabaseName, string[]> {
   const writer = new LineWriter();
-  const lines = new Map<DatabaseName, string[]>();
+  // per database: finished bodies, the body being written and its line count; a body is built by
+  // appending (no array of lines, no slice + join copies)
+  const open = new Map<DatabaseName, { chunks: string[]; body: string; n: number }>();
+  let db: DatabaseName | null = null;
+  let cur: { chunks: string[]; body: string; n: number } | undefined;
   for (const p of points) {
     const line = writer.line(p);
-    let list = lines.get(p.db);
-    if (!list) {
-      list = [];
-      lines.set(p.db, list);
+    if (p.db !== db) {
+      db = p.db;
+      cur = open.get(db);
+      if (!cur) {
+        cur = { chunks: [], body: '', n: 0 };
+        open.set(db, cur);
+      }
     }
-    list.push(line);
+    const c = cur!;
+    if (c.n === maxLines) {
+      c.chunks.push(c.body);
+      c.body = line;
+      c.n = 1;
+    } else {
+      c.body = c.n === 0 ? line : `${c.body}\n${line}`;
+      c.n++;
+    }
   }
   const bodies = new Map<DatabaseName, string[]>();
-  for (const [db, list] of lines) {
-    const chunks: string[] = [];
-    for (let i = 0; i < list.length; i += maxLines) chunks.push(list.slice(i, i + maxLines).join('\n'));
-    bodies.set(db, chunks);
+  for (const [name, c] of open) {
+    if (c.n > 0) c.chunks.push(c.body);
+    bodies.set(name, c.chunks);
   }
   return bodies;
 }

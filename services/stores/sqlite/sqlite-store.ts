@@ -6,14 +6,16 @@ import type { Logger } from '../../core/logger.js';
 import {
   DATABASES,
   type DatabaseName,
+  type DeleteQuery,
+  type DeleteResult,
   type Point,
   type SeriesQuery,
   type SeriesRow,
   type TelemetryStore,
 } from '../../core/ports.js';
-import { badField, checkQuery, checkTagValue, checkTs } from '../validate.js';
+import { badField, checkDelete, checkQuery, checkTagValue, checkTs } from '../validate.js';
 import { runQuery } from './sqlite-query.js';
-import { type FieldKind, isFieldValue, Schema, type Shape, type TableInfo } from './sqlite-schema.js';
+import { type FieldKind, isFieldValue, q, Schema, type Shape, type TableInfo } from './sqlite-schema.js';
 
 /**
  * The embedded TelemetryStore: one SQLite file per logical database (`<dir>/<name>.sqlite`, WAL,
@@ -26,6 +28,9 @@ interface Handle {
   readonly schema: Schema;
   readonly writeTx: (points: readonly Point[]) => void;
 }
+
+/** Rows deleted per statement (one short transaction each); the event loop runs in between. */
+export const DELETE_CHUNK = 5000;
 
 const DB_BIT = new Map<string, number>(DATABASES.map((name, i) => [name, 1 << i]));
 /** SQLite result codes that mean "this data cannot be stored" rather than "the store is broken". */
@@ -194,5 +199,44 @@ export class SqliteStore implements TelemetryStore {
         cause: err,
       });
     }
+  }
+
+  /**
+   * Deletes in chunks of DELETE_CHUNK rows, each its own short transaction picked through the
+   * `ts` index (or the identity index when the filter's tags lead it), and yields to the event
+   * loop between chunks: ingest's writes (same process) and other processes' (WAL) go in between,
+   * so a large backlog never stalls them. Freed pages are reused by new rows; the file does not
+   * shrink (no VACUUM).
+   */
+  async deleteBefore(d: DeleteQuery): Promise<DeleteResult> {
+    checkDelete(d);
+    const h = this.handle(d.db);
+    const table = h.schema.tables.get(d.measurement);
+    if (!table) return { supported: true, deleted: 0 };
+    const where = ['ts < ?'];
+    const params: unknown[] = [d.before];
+    for (const [key, value] of Object.entries(d.where ?? {})) {
+      if (!table.tags.includes(key)) return { supported: true, deleted: 0 }; // no such tag: nothing matches
+      where.push(`${q(key)} = ?`);
+      params.push(value);
+    }
+    const t = q(table.name);
+    const sql = `DELETE FROM ${t} WHERE rowid IN (SELECT rowid FROM ${t} WHERE ${where.join(' AND ')} LIMIT ${DELETE_CHUNK})`;
+    let deleted = 0;
+    try {
+      const stmt = h.db.prepare(sql);
+      for (;;) {
+        if (this.stopped) break;
+        const n = stmt.run(...params).changes;
+        deleted += n;
+        if (n < DELETE_CHUNK) break;
+        await new Promise<void>((resolve) => setImmediate(resolve));
+      }
+    } catch (err) {
+      throw new SawBrainError('STORE_UNAVAILABLE', `${d.db}.sqlite: ${(err as Error).message}`, {
+        cause: err,
+      });
+    }
+    return { supported: true, deleted };
   }
 }

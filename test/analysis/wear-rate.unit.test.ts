@@ -1,0 +1,76 @@
+import { describe, expect, it } from 'vitest';
+import type { BladeLifeEstimate } from '../../services/analysis/blade-life/remaining.js';
+import type { CutFeatures } from '../../services/analysis/features/cut-features.js';
+import type { CutEvent, RuleCtx } from '../../services/analysis/rules/types.js';
+import { lateFactor, wearRate } from '../../services/analysis/rules/wear-rate.js';
+import { MIN, machine, seeds, T0 } from './fixtures.js';
+
+/** The shipped parameters of the blade-wear-rate rule (seeds/rules.json). */
+const shipped = wearRate.params.parse(seeds.rules.find((r) => r.id === 'blade-wear-rate')!.params);
+
+function life(used: number, ratioNormal: number): BladeLifeEstimate {
+  return {
+    bladeId: 'B1',
+    knownFromNew: true,
+    cuts: 400,
+    areaCm2: 20_000,
+    steps: 0,
+    used,
+    rise: used * Math.log(1.35),
+    ratioNormal,
+    ratioNormalLow: ratioNormal * 0.8,
+    normalSource: 'machine',
+    remaining: { areaCm2: 1000, cuts: 10, percent: 100 * (1 - used), lowCm2: 800, highCm2: 1200 },
+  };
+}
+
+/** Feeds `cuts` completed cuts with the same wear picture; returns whether the symptom got raised. */
+function run(p: typeof shipped, est: BladeLifeEstimate, cuts = 4): boolean {
+  const m = machine();
+  const st = wearRate.init(m, p);
+  let active = false;
+  for (let i = 0; i < cuts; i++) {
+    const ctx: RuleCtx = {
+      m,
+      ts: T0 + i * 5 * MIN,
+      get active() {
+        return active;
+      },
+      set(a: boolean) {
+        active = a;
+      },
+    };
+    const f = { cut: { completed: true }, eA: 60 } as unknown as CutFeatures;
+    const e: CutEvent = { f, wear: undefined, life: est };
+    wearRate.onCut!(st, ctx, e, p);
+  }
+  return active;
+}
+
+describe('blade-wear-rate late in the blade life', () => {
+  it('needs ratios grown with the normal end-of-life speed-up beyond maxUsed', () => {
+    const p = { maxUsed: 0.75, lateSpeedUp: 0.5, lateMaxUsed: 1.1 };
+    expect(lateFactor(0.5, p)).toBe(1);
+    expect(lateFactor(undefined, p)).toBe(1);
+    expect(lateFactor(0.75, p)).toBeCloseTo(1);
+    expect(lateFactor(1, p)).toBeCloseTo(1.5);
+    expect(lateFactor(1.1, p)).toBe(0);
+    expect(lateFactor(0.9, { ...p, lateSpeedUp: 0 })).toBe(0);
+  });
+
+  it('warns about wear far faster than normal on a blade with 85 % of its life used', () => {
+    expect(shipped.lateSpeedUp).toBeGreaterThan(0);
+    expect(run(shipped, life(0.85, 4))).toBe(true);
+    // the same blade with the rule stopping at maxUsed (the earlier behaviour) stays silent
+    expect(run({ ...shipped, lateSpeedUp: 0 }, life(0.85, 4))).toBe(false);
+  });
+
+  it('stays silent on the normal acceleration of a worn blade', () => {
+    // just above the mid-life ratio needed, but within the end-of-life speed-up at 90 % used
+    const r = shipped.ratioMachine * 1.1;
+    expect(run(shipped, life(0.5, r))).toBe(true);
+    expect(run(shipped, life(0.9, r))).toBe(false);
+    // beyond the judged range the blade is due for a change anyway
+    expect(run(shipped, life(shipped.lateMaxUsed + 0.05, 10))).toBe(false);
+  });
+});

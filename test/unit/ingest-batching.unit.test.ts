@@ -1,0 +1,107 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { topicFor } from '../../services/contracts/index.js';
+import { loadConfig } from '../../services/core/config.js';
+import { silentLogger } from '../../services/core/logger.js';
+import { createMetrics } from '../../services/core/metrics.js';
+import type { Point, TelemetryStore } from '../../services/core/ports.js';
+import { type Accept, IngestService, type MessageSource } from '../../services/ingest/index.js';
+import { SqliteStore } from '../../services/stores/index.js';
+import { telemetryMessage } from '../helpers/messages.js';
+
+const dirs: string[] = [];
+afterEach(() => {
+  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
+});
+
+/** The real SQLite store, with its writes recorded and held until released (a slow store). */
+class GatedStore implements TelemetryStore {
+  readonly kind = 'sqlite' as const;
+  readonly sizes: number[] = [];
+  private gate: Promise<void> = Promise.resolve();
+  private open: () => void = () => {};
+  constructor(private readonly inner: SqliteStore) {}
+  hold(): void {
+    this.gate = new Promise((resolve) => {
+      this.open = resolve;
+    });
+  }
+  release(): void {
+    this.open();
+  }
+  start = () => this.inner.start();
+  stop = () => this.inner.stop();
+  ping = () => this.inner.ping();
+  query: TelemetryStore['query'] = (q) => this.inner.query(q);
+  deleteBefore: TelemetryStore['deleteBefore'] = (d) => this.inner.deleteBefore(d);
+  async write(points: readonly Point[]): Promise<void> {
+    if (points.some((p) => p.measurement === 'telemetry')) this.sizes.push(points.length);
+    await this.gate;
+    await this.inner.write(points);
+  }
+}
+
+describe('ingest batching', () => {
+  it('writes within the flush interval when the store is idle, and in full batches while a write is out', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'sawbrain-batching-'));
+    dirs.push(dataDir);
+    const config = loadConfig(
+      {},
+      {
+        roles: ['ingest'],
+        dataDir,
+        ingest: { batchMaxPoints: 500, writeConcurrency: 2, flushIntervalMs: 5 },
+      },
+    );
+    const store = new GatedStore(new SqliteStore({ dir: join(dataDir, 'tsdb'), logger: silentLogger() }));
+    await store.start();
+    let accept: Accept = () => {};
+    const source: MessageSource = {
+      kind: 'in-process',
+      start: async (a) => {
+        accept = a;
+      },
+      stop: async () => {},
+    };
+    const ingest = new IngestService({
+      config,
+      store,
+      logger: silentLogger(),
+      metrics: createMetrics(false),
+      source,
+    });
+    await ingest.start();
+    const topic = topicFor('acme', 'SAW-1', 'telemetry');
+    const t0 = Date.UTC(2026, 0, 1);
+    const send = (seq: number) =>
+      accept(topic, Buffer.from(JSON.stringify(telemetryMessage({ bootId: 'b1', seq, t0, n: 10 }))));
+
+    store.hold();
+    send(0);
+    await expect.poll(() => store.sizes.length).toBe(1); // idle store: the single message goes after the flush interval
+    for (let seq = 1; seq <= 200; seq++) send(seq); // 2,000 samples arrive while it is out
+    store.release();
+    await ingest.drained();
+
+    const [first, ...rest] = store.sizes;
+    expect(first).toBe(10);
+    expect(rest.reduce((a, b) => a + b, 0)).toBe(2000);
+    // full batches (at most one record over the limit); only the last may be partial
+    for (const size of rest.slice(0, -1)) expect(size).toBeGreaterThanOrEqual(500);
+    for (const size of rest) expect(size).toBeLessThanOrEqual(510);
+    const rows = await store.query({
+      db: 'operations',
+      measurement: 'telemetry',
+      from: t0,
+      to: t0 + 86_400_000,
+      fields: ['bladeSpeed'],
+      fn: 'count',
+    });
+    expect(rows[0]?.values.bladeSpeed).toBe(2010);
+    expect(ingest.sequenceState('SAW-1')).toEqual({ bootId: 'b1', maxSeq: 200, missing: 0 });
+    await ingest.stop();
+    await store.stop();
+  });
+});
