@@ -1,3 +1,4 @@
+import type { Machine } from '../registry/index.js';
 import type { Seeds } from '../seeds/index.js';
 
 /** What the databases know about a machine besides its data: where it stands, what it is. */
@@ -15,17 +16,11 @@ export interface MachineInfo {
   utcOffsetMinutes: number;
 }
 
-/** The registry's view of a machine (services/registry Machine), as far as the databases need it. */
-export interface RegisteredMachine {
-  machineId: string;
-  tenant: string;
-  plant: string;
-  site: string;
-  region: string;
-  industry: string;
-  model: string;
-  revokedAt: number | null;
-}
+/** The registry's view of a machine, as far as the databases need it. */
+export type RegisteredMachine = Pick<
+  Machine,
+  'machineId' | 'tenant' | 'plant' | 'site' | 'region' | 'industry' | 'model' | 'revokedAt'
+>;
 
 /**
  * Machine directory: the registry first (the installed base of record), then the demo fleet of
