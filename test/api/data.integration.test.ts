@@ -163,6 +163,33 @@ describe('data routes on the four databases', () => {
     expect(tel.json.every).toBe(3_600_000);
     expect(tel.json.rows.length).toBeGreaterThan(0);
     expect(Object.keys(tel.json.rows[0].values).sort()).toEqual(['bladeSpeed', 'power']);
+    // hourly buckets come from the databases' 1-minute table, and agree with the raw samples
+    expect(tel.json.resolution).toBe('1m');
+    const raw = await get(
+      k.chenlong!,
+      `/api/v1/machines/${m}/telemetry?${span}&fields=power,bladeSpeed&every=3600000&resolution=raw`,
+    );
+    expect(raw.json.resolution).toBe('raw');
+    const rawByTs = new Map<number, Record<string, number>>(
+      raw.json.rows.map((r: { ts: number; values: Record<string, number> }) => [r.ts, r.values]),
+    );
+    let compared = 0;
+    for (const r of tel.json.rows as { ts: number; values: Record<string, number> }[]) {
+      const b = rawByTs.get(r.ts);
+      if (!b || r.values.power == null || b.power == null) continue;
+      // the mean of minute means vs the mean of samples: equal but for partly filled minutes
+      expect(Math.abs(r.values.power - b.power), `power @ ${r.ts}`).toBeLessThanOrEqual(
+        0.05 * Math.max(Math.abs(b.power), 0.5),
+      );
+      compared++;
+    }
+    expect(compared).toBeGreaterThan(3);
+    // sub-minute buckets stay raw
+    const fine = await get(
+      k.chenlong!,
+      `/api/v1/machines/${m}/telemetry?from=${s.from}&to=${s.from + 600_000}&fields=power&every=30000`,
+    );
+    expect(fine.json.resolution).toBe('raw');
     const cuts = await get(k.chenlong!, `/api/v1/machines/${m}/cuts?${span}&limit=5`);
     expect(cuts.json.items.length).toBe(Math.min(5, cuts.json.total));
     expect(cuts.json.total).toBeGreaterThan(0);

@@ -9,6 +9,7 @@ import type { ApiDeps } from '../deps.js';
 import { route } from '../route.js';
 import { MachineIdParam, Page, paged, Range, resolveRange } from '../schemas.js';
 
+const MINUTE = 60_000;
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
 const MAX_POINTS = 10_000;
@@ -50,7 +51,9 @@ export function registerOperationsRoutes(app: FastifyInstance, deps: ApiDeps): v
     summary: 'Telemetry over a time range: raw, or downsampled into buckets',
     description:
       'Raw samples when `every` is absent and the range holds at most `limit` of them; otherwise buckets of ' +
-      '`every` ms (default: the range in ~500 buckets) aggregated with `fn` (default mean).',
+      '`every` ms (default: the range in ~500 buckets) aggregated with `fn` (default mean). Buckets of whole ' +
+      'minutes are read from the 1-minute table of the operations database (`resolution` 1m: `fn` over the ' +
+      'minute means), which outlives the raw retention; `resolution=raw` forces the raw samples.',
     roles: ['admin', 'manufacturer', 'plant'],
     params: MachineIdParam,
     querystring: Range.extend({
@@ -58,6 +61,10 @@ export function registerOperationsRoutes(app: FastifyInstance, deps: ApiDeps): v
       every: z.coerce.number().int().min(1000).optional().describe('bucket width, ms'),
       fn: z.enum(['mean', 'min', 'max', 'last']).default('mean'),
       limit: z.coerce.number().int().min(1).max(MAX_POINTS).default(2000),
+      resolution: z
+        .enum(['auto', 'raw', '1m'])
+        .default('auto')
+        .describe('auto: the 1-minute table for buckets of whole minutes when it has rows, else raw'),
     }),
     response: z.object({
       machineId: z.string(),
@@ -65,6 +72,7 @@ export function registerOperationsRoutes(app: FastifyInstance, deps: ApiDeps): v
       to: z.number(),
       every: z.number().nullable().describe('bucket width (null: raw samples)'),
       fn: z.string().nullable(),
+      resolution: z.enum(['raw', '1m']).describe('what the rows were computed from'),
       rows: z.array(Row),
     }),
     example: {
@@ -73,6 +81,7 @@ export function registerOperationsRoutes(app: FastifyInstance, deps: ApiDeps): v
       to: 1_764_403_600_000,
       every: 60_000,
       fn: 'mean',
+      resolution: '1m',
       rows: [{ ts: 1_764_400_000_000, values: { bladeSpeed: 62.1, power: 2.4 } }],
     },
     handler: async ({ params, query, identity }) => {
@@ -88,17 +97,25 @@ export function registerOperationsRoutes(app: FastifyInstance, deps: ApiDeps): v
         where: { machine: m.machineId },
         fields: query.fields,
       };
-      if (query.every === undefined) {
+      const out = { machineId: m.machineId, from, to };
+      if (query.every === undefined && query.resolution !== '1m') {
         const raw = await store.query({ ...base, limit: query.limit + 1, order: 'asc' });
         if (raw.length <= query.limit)
-          return { machineId: m.machineId, from, to, every: null, fn: null, rows: raw.map(toRow) };
+          return { ...out, every: null, fn: null, resolution: 'raw' as const, rows: raw.map(toRow) };
       }
-      const every = query.every ?? Math.max(1000, Math.ceil((to - from) / 500 / 1000) * 1000);
+      let every = query.every ?? Math.max(1000, Math.ceil((to - from) / 500 / 1000) * 1000);
+      if (query.resolution === '1m') every = Math.max(MINUTE, Math.ceil(every / MINUTE) * MINUTE);
       if ((to - from) / every > MAX_POINTS)
         throw new SawBrainError('REQUEST_INVALID', `at most ${MAX_POINTS} buckets: widen \`every\``);
       const fn = query.fn === 'last' ? 'last' : query.fn;
+      if (query.resolution === '1m' || (query.resolution === 'auto' && every % MINUTE === 0)) {
+        // the databases' 1-minute means: kept past the raw retention, and 60× fewer rows to scan
+        const rows = await store.query({ ...base, measurement: 'telemetry_1m', fn, every, order: 'asc' });
+        if (rows.length > 0 || query.resolution === '1m')
+          return { ...out, every, fn, resolution: '1m' as const, rows: rows.map(toRow) };
+      }
       const rows = await store.query({ ...base, fn, every, order: 'asc' });
-      return { machineId: m.machineId, from, to, every, fn, rows: rows.map(toRow) };
+      return { ...out, every, fn, resolution: 'raw' as const, rows: rows.map(toRow) };
     },
   });
 
