@@ -48,6 +48,7 @@ export async function startSawbrainProcess(
   env: Record<string, string> = {},
 ): Promise<ServerProcess> {
   const port = await freePort();
+  // as `npm start`, the Dockerfile and docker-compose.yml run it
   const child = spawn(process.execPath, ['--import', 'tsx', 'services/app/main.ts'], {
     cwd: root,
     env: {

@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -72,7 +72,12 @@ describe('npm start as a process', () => {
 
   it('prints where to look and shuts down gracefully on SIGINT, leaving nothing unstored', async () => {
     const [mqttPort, wsPort, httpPort] = [await freePort(), await freePort(), await freePort()];
-    const child = spawn(process.execPath, ['--import', 'tsx', 'services/app/main.ts'], {
+    // exactly the `start` script of package.json (node, its flags, the entry)
+    const [bin, ...args] = (JSON.parse(readFileSync('package.json', 'utf8')).scripts.start as string).split(
+      ' ',
+    );
+    expect(bin).toBe('node');
+    const child = spawn(process.execPath, args, {
       cwd: join(import.meta.dirname, '../..'),
       env: {
         ...process.env,
