@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { SawBrainError } from '../../core/errors.js';
 import type { DatabasesReadApi, MachineScope, Scope } from '../../databases/read-api.js';
 import type { ApiIdentity } from '../../registry/index.js';
-import { forbidden } from '../access.js';
+import { forbidden, machineFor } from '../access.js';
 import type { ApiDeps } from '../deps.js';
 
 export const DAY = 86_400_000;
@@ -27,6 +27,16 @@ export function machineScope(id: ApiIdentity): MachineScope {
   if (s.kind === 'anonymised') throw forbidden('per-machine data is not part of the innovation tier');
   return s;
 }
+
+/** A list request's page for the databases' read API (`cursor` only when given). */
+export const pageOf = (q: { limit: number; cursor?: string | undefined }) => ({
+  limit: q.limit,
+  ...(q.cursor ? { cursor: q.cursor } : {}),
+});
+
+/** The `machineId` filter of a fleet list, checked against the caller's scope; none when absent. */
+export const machineFilter = (deps: ApiDeps, id: ApiIdentity, machineId: string | undefined) =>
+  machineId ? { machines: [machineFor(id, deps.registry, machineId).machineId] } : {};
 
 export function need(deps: ApiDeps): DatabasesReadApi {
   if (!deps.databases)

@@ -6,17 +6,11 @@ import { machineFor } from '../access.js';
 import type { ApiDeps } from '../deps.js';
 import { route } from '../route.js';
 import { Range, resolveRange } from '../schemas.js';
-import { Cursor, cursorPage, DAY, ex, machineScope, need, T0 } from './data-common.js';
+import { Cursor, cursorPage, DAY, ex, machineFilter, machineScope, need, pageOf, T0 } from './data-common.js';
 
 /** Fleet views of the operations database: utilisation/OEE and energy per machine and period, scoped by tier. */
 export function registerFleetOperationsRoutes(app: FastifyInstance, deps: ApiDeps): void {
   const now = () => (deps.clock ?? { now: Date.now }).now();
-  const page = (q: { limit: number; cursor?: string | undefined }) => ({
-    limit: q.limit,
-    ...(q.cursor ? { cursor: q.cursor } : {}),
-  });
-  const machines = (id: ApiIdentity, machineId: string | undefined) =>
-    machineId ? { machines: [machineFor(id, deps.registry, machineId).machineId] } : {};
 
   // ------------------------------------------------------------------ operations (fleet views)
   route(app, {
@@ -57,11 +51,11 @@ export function registerFleetOperationsRoutes(app: FastifyInstance, deps: ApiDep
     },
     handler: async ({ query, identity }) => {
       const scope = machineScope(identity);
-      const only = machines(identity, query.machineId);
+      const only = machineFilter(deps, identity, query.machineId);
       const range = resolveRange(query, now(), 7 * DAY);
       return need(deps).operations.utilisation(scope, range, {
         ...only,
-        ...page(query),
+        ...pageOf(query),
         period: query.period,
       });
     },
@@ -99,9 +93,9 @@ export function registerFleetOperationsRoutes(app: FastifyInstance, deps: ApiDep
     },
     handler: async ({ query, identity }) => {
       const scope = machineScope(identity);
-      const only = machines(identity, query.machineId);
+      const only = machineFilter(deps, identity, query.machineId);
       const range = resolveRange(query, now(), 7 * DAY);
-      return need(deps).operations.energy(scope, range, { ...only, ...page(query), period: query.period });
+      return need(deps).operations.energy(scope, range, { ...only, ...pageOf(query), period: query.period });
     },
   });
 }

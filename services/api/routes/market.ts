@@ -18,12 +18,6 @@ import { byList, DAY, ex, machineScope, need, scopeOf, T0 } from './data-common.
 /** The market database (own machines for a manufacturer, anonymised for innovation) and learned models: process recommendations, rule precision. */
 export function registerMarketRoutes(app: FastifyInstance, deps: ApiDeps): void {
   const now = () => (deps.clock ?? { now: Date.now }).now();
-  const _page = (q: { limit: number; cursor?: string | undefined }) => ({
-    limit: q.limit,
-    ...(q.cursor ? { cursor: q.cursor } : {}),
-  });
-  const _machines = (id: ApiIdentity, machineId: string | undefined) =>
-    machineId ? { machines: [machineFor(id, deps.registry, machineId).machineId] } : {};
 
   route(app, {
     method: 'GET',

@@ -13,17 +13,11 @@ import { machineFor } from '../access.js';
 import type { ApiDeps } from '../deps.js';
 import { route } from '../route.js';
 import { MachineIdParam, Range, resolveRange } from '../schemas.js';
-import { DAY, ex, machineScope, need, scopeOf, T0 } from './data-common.js';
+import { DAY, ex, machineFilter, machineScope, need, scopeOf, T0 } from './data-common.js';
 
 /** The supply-chain database: blade demand, blade life, replacements, wear parts; a machine's blades. */
 export function registerSupplyChainRoutes(app: FastifyInstance, deps: ApiDeps): void {
   const now = () => (deps.clock ?? { now: Date.now }).now();
-  const _page = (q: { limit: number; cursor?: string | undefined }) => ({
-    limit: q.limit,
-    ...(q.cursor ? { cursor: q.cursor } : {}),
-  });
-  const machines = (id: ApiIdentity, machineId: string | undefined) =>
-    machineId ? { machines: [machineFor(id, deps.registry, machineId).machineId] } : {};
 
   // ------------------------------------------------------------------ supply chain
   route(app, {
@@ -121,7 +115,7 @@ export function registerSupplyChainRoutes(app: FastifyInstance, deps: ApiDeps): 
     example: { items: [replacementExample] },
     handler: async ({ query, identity }) => {
       const scope = machineScope(identity);
-      const only = machines(identity, query.machineId);
+      const only = machineFilter(deps, identity, query.machineId);
       return {
         items: await need(deps).supplyChain.replacements(scope, { ...only, horizonDays: query.horizonDays }),
       };
@@ -152,7 +146,7 @@ export function registerSupplyChainRoutes(app: FastifyInstance, deps: ApiDeps): 
     },
     handler: async ({ query, identity }) => {
       const scope = machineScope(identity);
-      const only = machines(identity, query.machineId);
+      const only = machineFilter(deps, identity, query.machineId);
       return { items: await need(deps).supplyChain.wearParts(scope, only) };
     },
   });
