@@ -1,4 +1,5 @@
 import type { z } from 'zod';
+import { isCertainlyTelemetry } from './fast-telemetry.js';
 import {
   MESSAGE_SCHEMAS,
   type MessageKind,
@@ -22,6 +23,10 @@ export function formatIssues(issues: readonly z.core.$ZodIssue[], max = 5): stri
 
 /** Validates an already parsed value against the schema of one message kind. */
 export function validateMessage<K extends MessageKind>(kind: K, value: unknown): ValidationResult<K> {
+  // Nearly all traffic is telemetry: a compiled check of the same table accepts it without the
+  // generic schema walk; anything it is not sure of goes to zod, which writes the error.
+  if (kind === 'telemetry' && isCertainlyTelemetry(value))
+    return { ok: true, kind, payload: value as PayloadOf<K> };
   const result = MESSAGE_SCHEMAS[kind].safeParse(value);
   if (result.success) return { ok: true, kind, payload: result.data as PayloadOf<K> };
   return {
@@ -43,11 +48,38 @@ export function validateRaw(kind: MessageKind, payload: Buffer | string): Valida
   return validateMessage(kind, value);
 }
 
-/** Resolves a topic then validates its payload. */
-export function validateTopicPayload(
-  topic: string,
-  payload: Buffer | string,
-): { address: TopicAddress | null; result: ValidationResult } {
+export interface Decoded {
+  address: TopicAddress | null;
+  result: ValidationResult;
+}
+
+/**
+ * Decoded messages by their payload buffer. In one process the broker hands the *same* buffer to
+ * every in-process consumer (ingest, the warning engine, the databases builder), so the first one
+ * parses and validates and the others reuse its result. The entries live as long as the buffer.
+ * The decoded value is shared: consumers must treat it as read-only (the tests freeze it).
+ */
+const decodedByPayload = new WeakMap<Buffer, { topic: string; decoded: Decoded }>();
+const FREEZE_SHARED = process.env.VITEST !== undefined;
+
+function deepFreeze(x: unknown): void {
+  if (typeof x !== 'object' || x === null || Object.isFrozen(x)) return;
+  Object.freeze(x);
+  for (const v of Object.values(x)) deepFreeze(v);
+}
+
+/** Resolves a topic then validates its payload; one decoding per payload buffer (see above). */
+export function validateTopicPayload(topic: string, payload: Buffer | string): Decoded {
+  if (typeof payload === 'string') return decodeTopicPayload(topic, payload);
+  const hit = decodedByPayload.get(payload);
+  if (hit !== undefined && hit.topic === topic) return hit.decoded;
+  const decoded = decodeTopicPayload(topic, payload);
+  if (FREEZE_SHARED && decoded.result.ok) deepFreeze(decoded.result.payload);
+  decodedByPayload.set(payload, { topic, decoded });
+  return decoded;
+}
+
+function decodeTopicPayload(topic: string, payload: Buffer | string): Decoded {
   const address = parseTopic(topic);
   if (!address) {
     return {
