@@ -6,9 +6,10 @@
  * mode keeps `inflight` messages outstanding per connection (saturation); `open` mode publishes
  * at a fixed total rate; `idle` mode only connects and waits (memory scenario).
  */
-import mqtt, { type MqttClient } from 'mqtt';
+import mqtt from 'mqtt';
 import { z } from 'zod';
 import { topicFor } from '../services/contracts/index.js';
+import { LeanPublisher } from './lib/lean-mqtt.js';
 import { telemetryPayload } from './lib/telemetry.js';
 
 const Config = z.object({
@@ -24,26 +25,56 @@ const Config = z.object({
   t0: z.number(),
   /** topic kind; the broker scenario may publish to a plain topic */
   connectConcurrency: z.number().default(20),
+  /**
+   * `lean` (default): bench/lib/lean-mqtt.ts, a minimal MQTT 3.1.1 publisher that costs the
+   * shared CPU little; `mqttjs`: one mqtt.js client per machine, to compare.
+   */
+  client: z.enum(['lean', 'mqttjs']).default('lean'),
 });
 type Config = z.infer<typeof Config>;
 
-async function connectAll(cfg: Config): Promise<MqttClient[]> {
-  const clients: MqttClient[] = [];
+/** What the load loop needs of a client, whichever library speaks MQTT. */
+interface Publisher {
+  publish(topic: string, payload: string, qos: 0 | 1): Promise<void>;
+  end(): Promise<void>;
+}
+
+async function connectOne(cfg: Config, m: Config['machines'][number]): Promise<Publisher> {
+  const auth = { clientId: m.id, username: m.id, password: m.password };
+  if (cfg.client === 'mqttjs') {
+    const c = await mqtt.connectAsync(cfg.url, {
+      ...auth,
+      reconnectPeriod: 0,
+      keepalive: 300,
+      connectTimeout: 60_000,
+    });
+    return {
+      publish: async (topic, payload, qos) => {
+        await c.publishAsync(topic, payload, { qos });
+      },
+      end: () => c.endAsync(),
+    };
+  }
+  const c = await LeanPublisher.connect({ url: cfg.url, ...auth });
+  const topics = new Map<string, Buffer>();
+  return {
+    publish: (topic, payload, qos) => {
+      let t = topics.get(topic);
+      if (!t) {
+        t = Buffer.from(topic);
+        topics.set(topic, t);
+      }
+      return c.publish(t, payload, qos);
+    },
+    end: () => c.end(),
+  };
+}
+
+async function connectAll(cfg: Config): Promise<Publisher[]> {
+  const clients: Publisher[] = [];
   for (let i = 0; i < cfg.machines.length; i += cfg.connectConcurrency) {
     const slice = cfg.machines.slice(i, i + cfg.connectConcurrency);
-    const batch = await Promise.all(
-      slice.map((m) =>
-        mqtt.connectAsync(cfg.url, {
-          clientId: m.id,
-          username: m.id,
-          password: m.password,
-          reconnectPeriod: 0,
-          keepalive: 300,
-          connectTimeout: 60_000,
-        }),
-      ),
-    );
-    clients.push(...batch);
+    clients.push(...(await Promise.all(slice.map((m) => connectOne(cfg, m)))));
   }
   return clients;
 }
@@ -74,7 +105,7 @@ async function run(cfg: Config) {
             if (Date.now() >= end) break;
           }
           const p = client
-            .publishAsync(topic, telemetryPayload(seq++, cfg.t0, cfg.samplesPerMessage, ci), { qos: cfg.qos })
+            .publish(topic, telemetryPayload(seq++, cfg.t0, cfg.samplesPerMessage, ci), cfg.qos)
             .then(
               () => {
                 published++;
@@ -92,7 +123,7 @@ async function run(cfg: Config) {
     );
   }
   const elapsedMs = Date.now() - start;
-  await Promise.all(clients.map((c) => c.endAsync()));
+  await Promise.all(clients.map((c) => c.end()));
   return { published, errors, elapsedMs, samples: published * cfg.samplesPerMessage };
 }
 
