@@ -74,6 +74,23 @@ export interface DeleteResult {
   deleted: number | null;
 }
 
+/**
+ * A write being put together ahead of time (ingest fills one per batch, message by message): the
+ * store may encode points as they are added — InfluxDB keeps line-protocol text, not objects — so
+ * a batch waiting for its turn is cheap to hold.
+ */
+export interface StoreBatch {
+  /**
+   * Adds points, all or none. A store that encodes on add rejects a point it would refuse here
+   * (STORE_REJECTED, nothing kept); others find it in `write`.
+   */
+  add(points: readonly Point[]): void;
+  /** points added so far */
+  readonly points: number;
+  /** Writes everything added; durable once resolved. May be called again after a failure. */
+  write(): Promise<void>;
+}
+
 /** Where time series live: InfluxDB 1.x/2.x/3.x or the embedded SQLite store. */
 export interface TelemetryStore {
   readonly kind: 'influx' | 'sqlite';
@@ -81,6 +98,8 @@ export interface TelemetryStore {
   stop(): Promise<void>;
   /** Durable once resolved. Rejects with a StoreUnavailable error when the backend is down. */
   write(points: readonly Point[]): Promise<void>;
+  /** An empty batch to fill and write later (see StoreBatch). */
+  batch(): StoreBatch;
   query(q: SeriesQuery): Promise<SeriesRow[]>;
   /**
    * Deletes the points of `d.measurement` with ts < `d.before` (matching `d.where`); other

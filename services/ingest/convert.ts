@@ -1,4 +1,4 @@
-import { type AnyMessage, validateTopicPayload } from '../contracts/index.js';
+import { type AnyMessage, type TopicAddress, validateTopicPayload } from '../contracts/index.js';
 import type { Point } from '../core/ports.js';
 import type { DeadLetterInput } from './ingest-state.js';
 import type { JournalRecord } from './journal.js';
@@ -12,6 +12,32 @@ export interface Converted {
   samples: number;
   dead: DeadLetterInput | null;
   events: QualityEvent[];
+}
+
+/** The message's points, and one data-quality point per sequence event. */
+function pointsOf(address: TopicAddress, message: AnyMessage, events: readonly QualityEvent[]): Point[] {
+  const points = messageToPoints(address, message);
+  const ts = (message.payload as { ts: number }).ts;
+  for (const e of events) {
+    points.push({
+      db: 'operations',
+      measurement: MEASUREMENTS.dataQuality,
+      tags: { tenant: address.tenant, machine: address.machine, type: e.type },
+      fields: { bootId: e.bootId, fromSeq: e.fromSeq, toSeq: e.toSeq, count: e.count, kind: message.kind },
+      ts,
+    });
+  }
+  return points;
+}
+
+/**
+ * The points `convertRecord` made of a record, again, given the sequence events it found then
+ * (the tracker is not consulted twice): for writing a rejected batch one record at a time.
+ */
+export function reconvert(record: JournalRecord, events: readonly QualityEvent[]): Point[] {
+  const { address, result } = validateTopicPayload(record.topic, record.payload);
+  if (!result.ok || !address) return [];
+  return pointsOf(address, { kind: result.kind, payload: result.payload } as AnyMessage, events);
 }
 
 export function positionOf(record: JournalRecord): string {
@@ -40,22 +66,13 @@ export function convertRecord(record: JournalRecord, tracker: SequenceTracker, n
     };
   }
   const message = { kind: result.kind, payload: result.payload } as AnyMessage;
-  const points = messageToPoints(address, message);
-  const payload = result.payload as { bootId: string; seq: number; ts: number; lastWill?: boolean };
+  const payload = result.payload as { bootId: string; seq: number; lastWill?: boolean };
   // The last will is composed at connect time and published by the broker: outside the sequence.
   const events =
     payload.lastWill || message.kind === 'command'
       ? []
       : tracker.observe(address.machine, payload.bootId, payload.seq);
-  for (const e of events) {
-    points.push({
-      db: 'operations',
-      measurement: MEASUREMENTS.dataQuality,
-      tags: { tenant: address.tenant, machine: address.machine, type: e.type },
-      fields: { bootId: e.bootId, fromSeq: e.fromSeq, toSeq: e.toSeq, count: e.count, kind: message.kind },
-      ts: payload.ts,
-    });
-  }
+  const points = pointsOf(address, message, events);
   const samples = message.kind === 'telemetry' ? message.payload.samples.length : 0;
   return { kind: message.kind, points, samples, dead: null, events };
 }

@@ -3,12 +3,12 @@ import type { Registry } from 'prom-client';
 import type { Config } from '../core/config.js';
 import { isSawBrainError } from '../core/errors.js';
 import type { Logger } from '../core/logger.js';
-import type { Point, TelemetryStore } from '../core/ports.js';
-import { type Converted, convertRecord } from './convert.js';
+import type { Point, StoreBatch, TelemetryStore } from '../core/ports.js';
+import { convertRecord, reconvert } from './convert.js';
 import { type DeadLetterInput, IngestState } from './ingest-state.js';
 import { type Cursor, compareCursor, Journal, type JournalRecord } from './journal.js';
 import { type IngestMetrics, ingestMetrics } from './metrics.js';
-import { SequenceTracker } from './sequence.js';
+import { type QualityEvent, SequenceTracker } from './sequence.js';
 import type { MessageSource } from './sources.js';
 
 export interface IngestDeps {
@@ -20,9 +20,23 @@ export interface IngestDeps {
   source: MessageSource;
 }
 
+/** What a batch keeps of one journal record once its points went into the store batch. */
+interface Item {
+  kind: string | null;
+  samples: number;
+  points: number;
+  events: QualityEvent[];
+}
+
+/**
+ * Records start … end of the journal, converted. The points themselves are in `store` (for
+ * InfluxDB already line protocol), not kept here: a batch waiting for its write holds little
+ * for the garbage collector. A batch the store rejects is re-read from the journal.
+ */
 interface Batch {
-  items: Converted[];
-  points: Point[];
+  items: Item[];
+  store: StoreBatch;
+  start: Cursor;
   end: Cursor;
   seq: ReturnType<SequenceTracker['takeDirty']>;
   dead: DeadLetterInput[];
@@ -60,6 +74,8 @@ export class IngestService {
   /** true while records exist on disk that are not in the memory queue */
   private overflow = false;
   private readCursor: Cursor = { segment: 0, offset: 0 };
+  /** end of the last record converted (the start of the next batch) */
+  private takenEnd: Cursor = { segment: 0, offset: 0 };
   /** built, not yet committed, in journal order */
   private pending: Batch[] = [];
   private readonly writes = new Map<Batch, Promise<void>>();
@@ -98,6 +114,7 @@ export class IngestService {
       this.log.warn({ bytes: this.journal.repairedBytes }, 'journal tail repaired');
     this.tracker.restore(this.state.seqSnapshot());
     this.readCursor = this.journal.committedCursor;
+    this.takenEnd = this.journal.committedCursor;
     this.overflow = compareCursor(this.readCursor, this.journal.head) < 0;
     if (this.overflow)
       this.log.info({ pendingBytes: this.journal.pendingBytes() }, 'replaying journal backlog');
@@ -209,29 +226,23 @@ export class IngestService {
    */
   private fill(): Batch | null {
     const maxPoints = this.deps.config.ingest.batchMaxPoints;
-    const b = this.open ?? { items: [], points: [], end: { segment: 0, offset: 0 }, seq: [], dead: [] };
+    const b = this.open ?? this.newBatch();
     let took = false;
     const now = Date.now();
     const until = performance.now() + CONVERT_SLICE_MS;
     while (
-      b.points.length < maxPoints &&
+      b.store.points < maxPoints &&
       b.items.length < MAX_RECORDS_PER_BATCH &&
       (!took || performance.now() < until)
     ) {
       // small takes near the limit, so a batch overshoots it by at most about one record
-      const room = Math.ceil((maxPoints - b.points.length) / 16);
+      const room = Math.ceil((maxPoints - b.store.points) / 16);
       // (records read back from the journal come in bigger reads: each read is a file read)
       const step = this.overflow ? 256 : 32;
       const records = this.take(Math.min(step, room, MAX_RECORDS_PER_BATCH - b.items.length));
       if (records.length === 0) break;
       took = true;
-      for (const record of records) {
-        const c = convertRecord(record, this.tracker, now);
-        b.items.push(c);
-        for (const p of c.points) b.points.push(p);
-        if (c.dead) b.dead.push(c.dead);
-        b.end = record.end;
-      }
+      for (const record of records) this.convertInto(b, record, now);
     }
     if (took && !this.open) {
       this.open = b;
@@ -240,9 +251,33 @@ export class IngestService {
     return this.open;
   }
 
+  private newBatch(): Batch {
+    const start = this.takenEnd;
+    return { items: [], store: this.deps.store.batch(), start, end: start, seq: [], dead: [] };
+  }
+
+  /** One record into the batch: its points to the store batch, or a dead letter. */
+  private convertInto(b: Batch, record: JournalRecord, now: number): void {
+    const c = convertRecord(record, this.tracker, now);
+    let points = c.points.length;
+    if (points > 0) {
+      try {
+        b.store.add(c.points); // all or nothing
+      } catch (err) {
+        if (!isSawBrainError(err, 'STORE_REJECTED')) throw err;
+        b.dead.push(rejected(c.points, err.message, record.end, now));
+        points = 0;
+      }
+    }
+    b.items.push({ kind: c.kind, samples: points > 0 ? c.samples : 0, points, events: c.events });
+    if (c.dead) b.dead.push(c.dead);
+    b.end = record.end;
+    this.takenEnd = record.end;
+  }
+
   private isFull(b: Batch): boolean {
     return (
-      b.points.length >= this.deps.config.ingest.batchMaxPoints || b.items.length >= MAX_RECORDS_PER_BATCH
+      b.store.points >= this.deps.config.ingest.batchMaxPoints || b.items.length >= MAX_RECORDS_PER_BATCH
     );
   }
 
@@ -318,11 +353,11 @@ export class IngestService {
   }
 
   private async writeBatch(batch: Batch): Promise<void> {
-    if (batch.points.length === 0) return;
+    if (batch.store.points === 0) return;
     this.counts.writes++;
     const timer = this.m.batchSeconds.startTimer();
     try {
-      await this.deps.store.write(batch.points);
+      await batch.store.write();
     } catch (err) {
       if (!isSawBrainError(err, 'STORE_REJECTED')) throw err;
       await this.writeOneByOne(batch);
@@ -331,25 +366,30 @@ export class IngestService {
     }
   }
 
-  /** A batch the store rejects as bad data: find the offending records and dead-letter them. */
+  /**
+   * A batch the store rejects as bad data: its records are read back from the journal (they stay
+   * there until the batch commits), written one at a time, and the offending ones dead-lettered.
+   */
   private async writeOneByOne(batch: Batch): Promise<void> {
     const now = Date.now();
-    for (const item of batch.items) {
-      if (item.points.length === 0) continue;
+    const records: JournalRecord[] = [];
+    let cursor = batch.start;
+    while (records.length < batch.items.length) {
+      const more = this.journal.read(cursor, batch.items.length - records.length);
+      if (more.length === 0) throw new Error('journal ended inside a batch');
+      records.push(...more);
+      cursor = more[more.length - 1]!.end;
+    }
+    for (let i = 0; i < batch.items.length; i++) {
+      const item = batch.items[i]!;
+      if (item.points === 0) continue;
+      const points = reconvert(records[i]!, item.events);
       try {
-        await this.deps.store.write(item.points);
+        await this.deps.store.write(points);
       } catch (err) {
         if (!isSawBrainError(err, 'STORE_REJECTED')) throw err;
-        const first = item.points[0]!;
-        batch.dead.push({
-          pos: `rejected:${first.tags.machine}:${first.ts}:${batch.end.segment}:${batch.end.offset}`,
-          receivedAt: now,
-          topic: `${first.measurement}/${first.tags.tenant}/${first.tags.machine}`,
-          reason: 'store-rejected',
-          message: err.message,
-          payload: Buffer.from(JSON.stringify(item.points).slice(0, 65_536)),
-        });
-        item.points = [];
+        batch.dead.push(rejected(points, err.message, records[i]!.end, now));
+        item.points = 0;
         item.samples = 0;
       }
     }
@@ -360,7 +400,7 @@ export class IngestService {
     this.journal.release(batch.end);
     let written = 0;
     for (const item of batch.items) {
-      written += item.points.length;
+      written += item.points;
       if (item.kind) this.m.messages.labels(item.kind).inc();
       this.m.samples.inc(item.samples);
       for (const e of item.events) this.m.quality.labels(e.type).inc();
@@ -400,6 +440,19 @@ export class IngestService {
       resolve();
     }
   }
+}
+
+/** The dead letter of a record whose points the store refuses. */
+function rejected(points: readonly Point[], message: string, end: Cursor, now: number): DeadLetterInput {
+  const first = points[0]!;
+  return {
+    pos: `rejected:${first.tags.machine}:${first.ts}:${end.segment}:${end.offset}`,
+    receivedAt: now,
+    topic: `${first.measurement}/${first.tags.tenant}/${first.tags.machine}`,
+    reason: 'store-rejected',
+    message,
+    payload: Buffer.from(JSON.stringify(points).slice(0, 65_536)),
+  };
 }
 
 function sleep(ms: number): Promise<void> {

@@ -15,4 +15,5 @@ export function createStore(config: Config, logger: Logger): TelemetryStore {
 }
 
 export { InfluxStore } from './influx/influx-store.js';
+export { pointBatch } from './point-batch.js';
 export { SqliteStore } from './sqlite/sqlite-store.js';

@@ -8,7 +8,7 @@ import { silentLogger } from '../../services/core/logger.js';
 import { createMetrics } from '../../services/core/metrics.js';
 import type { Point, TelemetryStore } from '../../services/core/ports.js';
 import { type Accept, IngestService, type MessageSource } from '../../services/ingest/index.js';
-import { SqliteStore } from '../../services/stores/index.js';
+import { pointBatch, SqliteStore } from '../../services/stores/index.js';
 import { telemetryMessage } from '../helpers/messages.js';
 
 const dirs: string[] = [];
@@ -36,6 +36,7 @@ class GatedStore implements TelemetryStore {
   ping = () => this.inner.ping();
   query: TelemetryStore['query'] = (q) => this.inner.query(q);
   deleteBefore: TelemetryStore['deleteBefore'] = (d) => this.inner.deleteBefore(d);
+  batch = () => pointBatch((points) => this.write(points));
   async write(points: readonly Point[]): Promise<void> {
     if (points.some((p) => p.measurement === 'telemetry')) this.sizes.push(points.length);
     await this.gate;

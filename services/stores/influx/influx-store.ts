@@ -9,13 +9,14 @@ import {
   type Point,
   type SeriesQuery,
   type SeriesRow,
+  type StoreBatch,
   type TelemetryStore,
 } from '../../core/ports.js';
 import { checkDelete, checkQuery } from '../validate.js';
 import { InfluxHttp, InfluxHttpError } from './influx-http.js';
 import { type ApiVersion, ensureDatabases, versionFromPing } from './influx-setup.js';
 import { buildDelete, buildInfluxQL, parseAnswer, v2DeleteBody } from './influxql.js';
-import { toBodies } from './line-protocol.js';
+import { BodyBuilder } from './line-protocol.js';
 
 /**
  * The TelemetryStore on InfluxDB 1.x, 2.x or 3.x. Writes are line protocol in bodies of ≤ 10,000
@@ -149,7 +150,24 @@ export class InfluxStore implements TelemetryStore {
 
   async write(points: readonly Point[]): Promise<void> {
     if (points.length === 0) return;
-    const bodies = toBodies(points, MAX_LINES); // validates everything before anything is sent
+    const builder = new BodyBuilder(MAX_LINES);
+    builder.add(points); // validates everything before anything is sent
+    await this.writeBodies(builder.bodies());
+  }
+
+  /** Line protocol built as points are added: the batch holds text until it is written. */
+  batch(): StoreBatch {
+    const builder = new BodyBuilder(MAX_LINES);
+    return {
+      add: (points) => builder.add(points),
+      get points() {
+        return builder.points;
+      },
+      write: () => (builder.points === 0 ? Promise.resolve() : this.writeBodies(builder.bodies())),
+    };
+  }
+
+  private async writeBodies(bodies: Map<DatabaseName, string[]>): Promise<void> {
     await this.init();
     const headers = { ...this.headers, 'content-type': 'text/plain; charset=utf-8' };
     for (const [db, chunks] of bodies) {

@@ -131,38 +131,79 @@ export function toLine(p: Point): string {
   return new LineWriter().line(p);
 }
 
+interface DbBodies {
+  /** finished bodies */
+  done: string[];
+  /** chunks of the body being filled (each a flat string of whole lines) and their line count */
+  chunks: string[];
+  lines: number;
+}
+
+/**
+ * Builds InfluxDB write bodies incrementally: `add` validates and serializes points right away
+ * (all of them or none), grouped per database into bodies of at most `maxLines` lines. What it
+ * keeps is text — one flat string per `add` — not point objects: a batch that waits for its write
+ * holds a few strings instead of tens of thousands of small objects for the garbage collector to
+ * trace (ingest encodes each message when it converts it; see services/ingest).
+ */
+export class BodyBuilder {
+  private readonly writer = new LineWriter();
+  private readonly dbs = new Map<DatabaseName, DbBodies>();
+  private count = 0;
+
+  constructor(private readonly maxLines: number) {}
+
+  /** Points added so far. */
+  get points(): number {
+    return this.count;
+  }
+
+  /** Validates and serializes `points`; throws STORE_REJECTED and keeps nothing if one is bad. */
+  add(points: readonly Point[]): void {
+    const lines = points.map((p) => this.writer.line(p));
+    let from = 0;
+    while (from < points.length) {
+      const db = points[from]!.db;
+      let to = from + 1;
+      while (to < points.length && points[to]!.db === db) to++;
+      this.append(db, lines, from, to);
+      from = to;
+    }
+    this.count += points.length;
+  }
+
+  /** Bodies per database, each ≤ maxLines lines. */
+  bodies(): Map<DatabaseName, string[]> {
+    const out = new Map<DatabaseName, string[]>();
+    for (const [db, b] of this.dbs) {
+      out.set(db, b.lines > 0 ? [...b.done, b.chunks.join('\n')] : [...b.done]);
+    }
+    return out;
+  }
+
+  private append(db: DatabaseName, lines: string[], from: number, to: number): void {
+    let b = this.dbs.get(db);
+    if (!b) {
+      b = { done: [], chunks: [], lines: 0 };
+      this.dbs.set(db, b);
+    }
+    while (from < to) {
+      if (b.lines === this.maxLines) {
+        b.done.push(b.chunks.join('\n'));
+        b.chunks = [];
+        b.lines = 0;
+      }
+      const n = Math.min(to - from, this.maxLines - b.lines);
+      b.chunks.push(lines.slice(from, from + n).join('\n'));
+      b.lines += n;
+      from += n;
+    }
+  }
+}
+
 /** Serializes and validates all points first, then groups them per database into bodies of ≤ maxLines lines. */
 export function toBodies(points: readonly Point[], maxLines: number): Map<DatabaseName, string[]> {
-  const writer = new LineWriter();
-  // per database: finished bodies, the body being written and its line count; a body is built by
-  // appending (no array of lines, no slice + join copies)
-  const open = new Map<DatabaseName, { chunks: string[]; body: string; n: number }>();
-  let db: DatabaseName | null = null;
-  let cur: { chunks: string[]; body: string; n: number } | undefined;
-  for (const p of points) {
-    const line = writer.line(p);
-    if (p.db !== db) {
-      db = p.db;
-      cur = open.get(db);
-      if (!cur) {
-        cur = { chunks: [], body: '', n: 0 };
-        open.set(db, cur);
-      }
-    }
-    const c = cur!;
-    if (c.n === maxLines) {
-      c.chunks.push(c.body);
-      c.body = line;
-      c.n = 1;
-    } else {
-      c.body = c.n === 0 ? line : `${c.body}\n${line}`;
-      c.n++;
-    }
-  }
-  const bodies = new Map<DatabaseName, string[]>();
-  for (const [name, c] of open) {
-    if (c.n > 0) c.chunks.push(c.body);
-    bodies.set(name, c.chunks);
-  }
-  return bodies;
+  const builder = new BodyBuilder(maxLines);
+  builder.add(points);
+  return builder.bodies();
 }

@@ -11,8 +11,10 @@ import {
   type Point,
   type SeriesQuery,
   type SeriesRow,
+  type StoreBatch,
   type TelemetryStore,
 } from '../../core/ports.js';
+import { pointBatch } from '../point-batch.js';
 import { badField, checkDelete, checkQuery, checkTagValue, checkTs } from '../validate.js';
 import { runQuery } from './sqlite-query.js';
 import { type FieldKind, isFieldValue, q, Schema, type Shape, type TableInfo } from './sqlite-schema.js';
@@ -149,6 +151,11 @@ export class SqliteStore implements TelemetryStore {
         cause: err,
       });
     }
+  }
+
+  /** Holds the points; SQLite writes them in one transaction per database when asked. */
+  batch(): StoreBatch {
+    return pointBatch((points) => this.write(points));
   }
 
   async write(points: readonly Point[]): Promise<void> {
