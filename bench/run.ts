@@ -13,6 +13,7 @@ import { dirname } from 'node:path';
 import { Command } from 'commander';
 import { type InfluxdHandle, startInfluxd } from '../test/helpers/influxd.js';
 import { fmt, machineDescription, progress } from './lib/common.js';
+import { summarizeProfiles } from './lib/profile.js';
 import { runBroker } from './scenarios/broker.js';
 import { runCeiling } from './scenarios/ceiling.js';
 import { runE2e } from './scenarios/e2e.js';
@@ -33,6 +34,7 @@ const program = new Command('bench')
   .option('--e2e-analysis', 'also run e2e with the warning engine in the process', false)
   .option('--warning-rate <msg/s>', 'load of the warning scenario (default: half the e2e sustainable rate)')
   .option('--probes <n>', 'blade breakages in the warning scenario', '150')
+  .option('--profile <dir>', 'CPU-profile the SawBrain process of the warning scenario into <dir>')
   .option('-o, --out <file>', 'JSON results', '.bench/results.json')
   .parse();
 const o = program.opts<{
@@ -45,6 +47,7 @@ const o = program.opts<{
   e2eAnalysis: boolean;
   warningRate?: string;
   probes: string;
+  profile?: string;
   out: string;
 }>();
 
@@ -151,8 +154,19 @@ try {
       durationMs: Math.max(10_000, durationMs * 2),
       samplesPerMessage: SAMPLES_PER_MESSAGE,
       t0: t0 + 5e11,
+      ...(o.profile ? { profileDir: o.profile } : {}),
     });
     results.warningLatency = w;
+    if (o.profile) {
+      const prof = summarizeProfiles(o.profile);
+      results.warningProfile = prof;
+      lines.push(
+        `profile  SawBrain (warning scenario), self time of ${prof.busySeconds.toFixed(1)} busy CPU-s: ${prof.shares
+          .slice(0, 12)
+          .map((s) => `${s.area} ${(100 * s.share).toFixed(1)} %`)
+          .join('; ')}`,
+      );
+    }
     lines.push(
       `warning  publish → warning     p50 ${fmt(w.p50Ms)} ms  p99 ${fmt(w.p99Ms)} ms  max ${fmt(w.maxMs)} ms  (${w.received}/${w.fired} breakages, load ${fmt(w.loadMsgPerSec)} msg/s = ${fmt(w.loadSamplesPerSec)} samples/s; target p99 < ${w.targetP99Ms} ms: ${w.met ? 'met' : 'missed'})`,
     );

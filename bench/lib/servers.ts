@@ -46,10 +46,12 @@ export async function startSawbrainProcess(
   roles: string,
   probe: { username: string; password: string },
   env: Record<string, string> = {},
+  /** extra node flags, e.g. `--cpu-prof` (bench --profile) */
+  nodeArgs: string[] = [],
 ): Promise<ServerProcess> {
   const port = await freePort();
   // as `npm start`, the Dockerfile and docker-compose.yml run it
-  const child = spawn(process.execPath, ['--import', 'tsx', 'services/app/main.ts'], {
+  const child = spawn(process.execPath, [...nodeArgs, '--import', 'tsx', 'services/app/main.ts'], {
     cwd: root,
     env: {
       ...process.env,

@@ -55,6 +55,8 @@ export async function runWarningLatency(opts: {
   durationMs: number;
   samplesPerMessage: number;
   t0: number;
+  /** write a CPU profile of the SawBrain process into this directory */
+  profileDir?: string;
 }): Promise<WarningLatencyResult> {
   const dir = mkdtempSync(join(tmpdir(), 'sawbrain-bench-warn-'));
   const roles = 'broker,ingest,analysis';
@@ -64,7 +66,13 @@ export async function runWarningLatency(opts: {
     const registry = MachineRegistry.open(dir, { scrypt: { N: 1024, r: 8, p: 1 } });
     const check = await registry.addService('bench-check', ['ingest']);
     registry.close();
-    const server = await startSawbrainProcess(dir, roles, check, { SAWBRAIN_INFLUX_URL: opts.influxUrl });
+    const server = await startSawbrainProcess(
+      dir,
+      roles,
+      check,
+      { SAWBRAIN_INFLUX_URL: opts.influxUrl },
+      opts.profileDir ? ['--cpu-prof', `--cpu-prof-dir=${opts.profileDir}`] : [],
+    );
     try {
       // the load runs this long before the first breakage, so that the figure is the steady
       // state: a node that has just started under this load runs cold code and falls behind

@@ -120,7 +120,10 @@ export class IngestService {
       this.log.info({ pendingBytes: this.journal.pendingBytes() }, 'replaying journal backlog');
     this.m.pendingBytes.set(this.journal.pendingBytes());
     if (this.deps.config.ingest.fsync === 'interval') {
-      this.fsyncTimer = setInterval(() => this.journal.sync(), 100);
+      this.fsyncTimer = setInterval(
+        () => this.journal.syncInBackground((err) => this.log.error({ err }, 'journal fsync failed')),
+        100,
+      );
     }
     this.running = true;
     this.loop = this.flushLoop();

@@ -2,6 +2,7 @@ import {
   closeSync,
   existsSync,
   fstatSync,
+  fsync,
   fsyncSync,
   ftruncateSync,
   mkdirSync,
@@ -62,6 +63,9 @@ export class Journal {
   private writeSegment = 0;
   private writeOffset = 0;
   private dirty = false;
+  /** the fd with a background fsync in flight, and whether it is to be closed once that ends */
+  private syncing = -1;
+  private closeAfterSync = false;
   private committed: Cursor = { segment: 0, offset: 0 };
   private readonly header = Buffer.alloc(HEADER);
   private truncatedBytes = 0;
@@ -113,12 +117,41 @@ export class Journal {
     return { segment: this.writeSegment, offset: this.writeOffset };
   }
 
-  /** fsync if anything was appended since the last sync (the 'interval' policy calls this on a timer). */
+  /** fsync now if anything was appended since the last sync. */
   sync(): void {
     if (this.dirty && this.fd >= 0) {
       fsyncSync(this.fd);
       this.dirty = false;
     }
+  }
+
+  /**
+   * The 'interval' policy's fsync (on a timer): on libuv's thread pool, so the event loop — the
+   * broker's acknowledgements, the warning engine — never waits for the disk. One at a time; what
+   * is appended meanwhile goes with the next one. The segment's fd stays open until it ends.
+   */
+  syncInBackground(onError: (err: Error) => void): void {
+    if (!this.dirty || this.fd < 0 || this.syncing >= 0) return;
+    const fd = this.fd;
+    this.dirty = false;
+    this.syncing = fd;
+    fsync(fd, (err) => {
+      this.syncing = -1;
+      if (this.closeAfterSync) {
+        this.closeAfterSync = false;
+        closeSync(fd);
+      }
+      if (err) {
+        this.dirty = true;
+        onError(err);
+      }
+    });
+  }
+
+  /** Closes a segment's fd, or leaves that to the background fsync still running on it. */
+  private closeFd(fd: number): void {
+    if (fd === this.syncing) this.closeAfterSync = true;
+    else closeSync(fd);
   }
 
   get head(): Cursor {
@@ -200,14 +233,14 @@ export class Journal {
   close(): void {
     if (this.fd >= 0) {
       fsyncSync(this.fd);
-      closeSync(this.fd);
+      this.closeFd(this.fd);
       this.fd = -1;
     }
   }
 
   private rotate(): void {
     fsyncSync(this.fd);
-    closeSync(this.fd);
+    this.closeFd(this.fd);
     this.openSegment(this.writeSegment + 1);
   }
 
