@@ -68,7 +68,8 @@ export class IngestService {
   private readonly journal: Journal;
   private readonly state: IngestState;
   private readonly tracker = new SequenceTracker();
-  private queue: JournalRecord[] = [];
+  /** records received, in order; taken slots are cleared so that nothing holds a converted record */
+  private queue: (JournalRecord | undefined)[] = [];
   private queueHead = 0;
   private queueBytes = 0;
   /** true while records exist on disk that are not in the memory queue */
@@ -103,7 +104,11 @@ export class IngestService {
     this.log = deps.logger.child({ svc: 'ingest' });
     this.m = ingestMetrics(deps.metrics);
     const dir = join(deps.config.dataDir, 'ingest');
-    this.journal = new Journal({ dir: join(dir, 'journal'), fsync: deps.config.ingest.fsync });
+    this.journal = new Journal({
+      dir: join(dir, 'journal'),
+      fsync: deps.config.ingest.fsync,
+      onBackgroundError: (err) => this.log.error({ err }, 'journal fsync or segment deletion failed'),
+    });
     this.state = new IngestState(join(dir, 'ingest.sqlite'));
   }
 
@@ -120,10 +125,7 @@ export class IngestService {
       this.log.info({ pendingBytes: this.journal.pendingBytes() }, 'replaying journal backlog');
     this.m.pendingBytes.set(this.journal.pendingBytes());
     if (this.deps.config.ingest.fsync === 'interval') {
-      this.fsyncTimer = setInterval(
-        () => this.journal.syncInBackground((err) => this.log.error({ err }, 'journal fsync failed')),
-        100,
-      );
+      this.fsyncTimer = setInterval(() => this.journal.syncInBackground(), 100);
     }
     this.running = true;
     this.loop = this.flushLoop();
@@ -199,9 +201,15 @@ export class IngestService {
 
   private take(max: number): JournalRecord[] {
     if (this.queueHead < this.queue.length) {
-      const out = this.queue.slice(this.queueHead, this.queueHead + max);
-      this.queueHead += out.length;
-      for (const r of out) this.queueBytes -= r.payload.length + r.topic.length;
+      const end = Math.min(this.queue.length, this.queueHead + max);
+      const out: JournalRecord[] = [];
+      for (let i = this.queueHead; i < end; i++) {
+        const r = this.queue[i]!;
+        this.queue[i] = undefined;
+        this.queueBytes -= r.payload.length + r.topic.length;
+        out.push(r);
+      }
+      this.queueHead = end;
       if (this.queueHead > 4096 && this.queueHead * 2 > this.queue.length) {
         this.queue = this.queue.slice(this.queueHead);
         this.queueHead = 0;

@@ -9,7 +9,7 @@ import {
   openSync,
   readdirSync,
   readSync,
-  unlinkSync,
+  unlink,
   writeSync,
 } from 'node:fs';
 import { join } from 'node:path';
@@ -49,6 +49,8 @@ export interface JournalOptions {
   dir: string;
   fsync: FsyncMode;
   maxSegmentBytes?: number;
+  /** a background fsync or segment deletion failed (default: ignored; ingest logs it) */
+  onBackgroundError?: (err: Error) => void;
 }
 
 export function compareCursor(a: Cursor, b: Cursor): number {
@@ -63,9 +65,12 @@ export class Journal {
   private writeSegment = 0;
   private writeOffset = 0;
   private dirty = false;
-  /** the fd with a background fsync in flight, and whether it is to be closed once that ends */
-  private syncing = -1;
-  private closeAfterSync = false;
+  /** background fsyncs running per fd, and the fds to close once theirs end */
+  private readonly syncing = new Map<number, number>();
+  private readonly closing = new Set<number>();
+  /** released segments whose deletion is under way */
+  private readonly deleting = new Set<number>();
+  private readonly onBackgroundError: (err: Error) => void;
   private committed: Cursor = { segment: 0, offset: 0 };
   private readonly header = Buffer.alloc(HEADER);
   private truncatedBytes = 0;
@@ -74,6 +79,7 @@ export class Journal {
     this.dir = opts.dir;
     this.fsyncMode = opts.fsync;
     this.maxSegmentBytes = opts.maxSegmentBytes ?? 64 * 1024 * 1024;
+    this.onBackgroundError = opts.onBackgroundError ?? (() => {});
   }
 
   /**
@@ -127,30 +133,38 @@ export class Journal {
 
   /**
    * The 'interval' policy's fsync (on a timer): on libuv's thread pool, so the event loop — the
-   * broker's acknowledgements, the warning engine — never waits for the disk. One at a time; what
-   * is appended meanwhile goes with the next one. The segment's fd stays open until it ends.
+   * broker's acknowledgements, the warning engine — never waits for the disk. One at a time per
+   * segment; what is appended meanwhile goes with the next one.
    */
-  syncInBackground(onError: (err: Error) => void): void {
-    if (!this.dirty || this.fd < 0 || this.syncing >= 0) return;
-    const fd = this.fd;
+  syncInBackground(): void {
+    if (!this.dirty || this.fd < 0 || this.syncing.has(this.fd)) return;
     this.dirty = false;
-    this.syncing = fd;
+    const fd = this.fd;
+    this.fsyncInBackground(fd, () => {
+      if (fd === this.fd) this.dirty = true; // try again on the next tick of the timer
+    });
+  }
+
+  /** fsync on the thread pool; the fd stays open until every fsync on it has ended. */
+  private fsyncInBackground(fd: number, onError?: () => void): void {
+    this.syncing.set(fd, (this.syncing.get(fd) ?? 0) + 1);
     fsync(fd, (err) => {
-      this.syncing = -1;
-      if (this.closeAfterSync) {
-        this.closeAfterSync = false;
-        closeSync(fd);
+      const left = (this.syncing.get(fd) ?? 1) - 1;
+      if (left > 0) this.syncing.set(fd, left);
+      else {
+        this.syncing.delete(fd);
+        if (this.closing.delete(fd)) closeSync(fd);
       }
       if (err) {
-        this.dirty = true;
-        onError(err);
+        onError?.();
+        this.onBackgroundError(err);
       }
     });
   }
 
-  /** Closes a segment's fd, or leaves that to the background fsync still running on it. */
+  /** Closes a segment's fd, or leaves that to the last background fsync still running on it. */
   private closeFd(fd: number): void {
-    if (fd === this.syncing) this.closeAfterSync = true;
+    if (this.syncing.has(fd)) this.closing.add(fd);
     else closeSync(fd);
   }
 
@@ -214,8 +228,14 @@ export class Journal {
   release(cursor: Cursor): void {
     if (compareCursor(cursor, this.committed) <= 0) return;
     this.committed = { ...cursor };
+    // deleted on the thread pool: unlinking a 64 MB file can take the disk a while
     for (const seg of this.segments()) {
-      if (seg < cursor.segment) unlinkSync(this.segmentPath(seg));
+      if (seg >= cursor.segment) break;
+      this.deleting.add(seg);
+      unlink(this.segmentPath(seg), (err) => {
+        this.deleting.delete(seg);
+        if (err && (err as NodeJS.ErrnoException).code !== 'ENOENT') this.onBackgroundError(err);
+      });
     }
   }
 
@@ -238,9 +258,15 @@ export class Journal {
     }
   }
 
+  /** The full segment is synced and closed in the background; appends go on in a new one. */
   private rotate(): void {
-    fsyncSync(this.fd);
-    this.closeFd(this.fd);
+    const old = this.fd;
+    if (this.fsyncMode === 'never') closeSync(old);
+    else {
+      this.fsyncInBackground(old);
+      this.closeFd(old);
+    }
+    this.dirty = false;
     this.openSegment(this.writeSegment + 1);
   }
 
@@ -269,11 +295,13 @@ export class Journal {
     return size - off;
   }
 
+  /** Segments on disk, oldest first (not those being deleted). */
   private segments(): number[] {
     return readdirSync(this.dir)
       .map((f) => SEGMENT_RE.exec(f)?.[1])
       .filter((s): s is string => s !== undefined)
       .map(Number)
+      .filter((seg) => !this.deleting.has(seg))
       .sort((a, b) => a - b);
   }
 

@@ -38,17 +38,22 @@ describe('ingest journal', () => {
 
   it('fsyncs in the background, also while segments rotate under it, and loses nothing', async () => {
     const dir = tempDir();
-    const j = new Journal({ dir, fsync: 'interval', maxSegmentBytes: 2048 });
+    const errors: Error[] = [];
+    const j = new Journal({
+      dir,
+      fsync: 'interval',
+      maxSegmentBytes: 2048,
+      onBackgroundError: (e) => errors.push(e),
+    });
     j.open(null);
     const start = j.committedCursor;
-    const errors: Error[] = [];
     for (let i = 0; i < 400; i++) {
       j.append(`t/${i}`, Buffer.from('y'.repeat(100)));
       // a sync is started on the current segment, then appends rotate past it
-      if (i % 7 === 0) j.syncInBackground((e) => errors.push(e));
+      if (i % 7 === 0) j.syncInBackground();
       if (i % 50 === 0) await new Promise((r) => setImmediate(r));
     }
-    j.syncInBackground((e) => errors.push(e));
+    j.syncInBackground();
     await new Promise((r) => setTimeout(r, 50));
     expect(errors).toEqual([]);
     expect(j.read(start, 1000).length).toBe(400);
@@ -60,7 +65,7 @@ describe('ingest journal', () => {
     again.close();
   });
 
-  it('resumes after the committed cursor on reopen and deletes released segments', () => {
+  it('resumes after the committed cursor on reopen and deletes released segments', async () => {
     const dir = tempDir();
     const j = new Journal({ dir, fsync: 'always', maxSegmentBytes: 2048 });
     j.open(null);
@@ -69,6 +74,12 @@ describe('ingest journal', () => {
     j.release(ends[149]!);
     const committed = j.committedCursor;
     j.close();
+    // released segments are deleted in the background: all those before the committed one go
+    const segs = () => readdirSync(dir).map((f) => Number.parseInt(f, 10));
+    for (let i = 0; i < 100 && segs().some((s) => s < committed.segment); i++)
+      await new Promise((r) => setTimeout(r, 10));
+    expect(committed.segment).toBeGreaterThan(0);
+    expect(Math.min(...segs())).toBe(committed.segment);
     const segmentsBefore = readdirSync(dir).length;
     const k = new Journal({ dir, fsync: 'never', maxSegmentBytes: 2048 });
     k.open(committed);
