@@ -62,8 +62,11 @@ export function readyCuts(m: MachineCtx, now: number, lifeFactor: (grade: string
     if (m.ring.latestTs < c.end - m.sampleIntervalMs && now - m.pendingAt[0]! <= CUT_WAIT_MS) break;
     m.pendingCuts.shift();
     m.pendingAt.shift();
-    const f = cutFeatures(c, m, m.idle.ready ? m.idle.median : undefined);
-    if (Number.isFinite(f.idlePowerKw)) m.idle.add(f.idlePowerKw);
+    const f = cutFeatures(c, m, m.idleRecent.prior(m.idle));
+    if (Number.isFinite(f.approachIdleKw)) {
+      m.idle.add(f.approachIdleKw);
+      m.idleRecent.add(f.approachIdleKw);
+    }
     const wear = m.blades.onCut({
       ts: c.end,
       bladeId: c.bladeId,
@@ -71,7 +74,7 @@ export function readyCuts(m: MachineCtx, now: number, lifeFactor: (grade: string
       key: f.key,
       stepKey: f.stepKey,
       areaCm2: c.areaCm2,
-      eA: f.eA,
+      eA: f.eAWear,
       completed: c.completed,
       seconds: (c.end - c.start) / 1000,
     });

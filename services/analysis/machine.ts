@@ -2,6 +2,7 @@ import type { Cut, MachineState, Sample } from '../contracts/index.js';
 import type { SawModel } from '../seeds/index.js';
 import { RobustBaseline } from './baselines/baseline.js';
 import { type BladeLifeOptions, type BladePriors, BladeTracker } from './blade-life/tracker.js';
+import { RecentIdle } from './features/idle.js';
 import { forceOnN, type Mode } from './features/modes.js';
 import { SampleRing } from './features/sample-ring.js';
 import { getOrCreate, type SymptomReport } from './types.js';
@@ -38,6 +39,8 @@ export class MachineCtx {
   readonly bank: BaselineBank = new Map();
   /** drive power with the blade running in the air, per cut's approach (P_idle, learned) */
   readonly idle = new RobustBaseline({ minCount: 5, learnZ: 6 });
+  /** the last approaches' idle power: P_idle for e_A follows it when the idle power moved */
+  readonly idleRecent = new RecentIdle();
   readonly blades: BladeTracker;
   /** rule id → { version, state } */
   readonly ruleState = new Map<string, { version: number; state: unknown }>();

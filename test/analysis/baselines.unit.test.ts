@@ -3,7 +3,7 @@ import { RobustBaseline } from '../../services/analysis/baselines/baseline.js';
 import { ConditionalBaseline } from '../../services/analysis/baselines/conditional.js';
 import { cusumStep, ewmaStep } from '../../services/analysis/baselines/cusum.js';
 import { mad, median, quantile, theilSen } from '../../services/analysis/baselines/robust.js';
-import { countSpikes } from '../../services/analysis/features/spikes.js';
+import { countSpikes, spikes } from '../../services/analysis/features/spikes.js';
 
 describe('robust statistics', () => {
   it('median, MAD and quantiles ignore a minority of outliers', () => {
@@ -84,5 +84,30 @@ describe('spike counting', () => {
     expect(countSpikes(step, 0.05, 6, 0)).toBe(0);
     const ramp = base.map((v, i) => v + i * 0.3);
     expect(countSpikes(ramp, 0.05, 6, 0)).toBe(0);
+  });
+
+  it('sums the energy the spikes add above the local level; a step or a ramp adds none', () => {
+    const spiky = [...base];
+    spiky[20] = 13;
+    spiky[40] = 12.5;
+    const r = spikes(spiky, 0.05, 6, 0);
+    expect(r.count).toBe(2);
+    expect(r.excess).toBeCloseTo(3 + 2.5, 0);
+    expect(
+      spikes(
+        base.map((v, i) => (i < 30 ? v : v + 5)),
+        0.05,
+        6,
+        0,
+      ).excess,
+    ).toBe(0);
+    expect(
+      spikes(
+        base.map((v, i) => v + i * 0.3),
+        0.05,
+        6,
+        0,
+      ).excess,
+    ).toBe(0);
   });
 });

@@ -31,6 +31,8 @@ function cutBlade(
     at?: number;
     grades?: string[];
     blade?: string;
+    /** extra ln e_A of single cuts (a half-stepped cut, an outlier) */
+    extra?: (i: number) => number;
   },
 ) {
   const area = o.area ?? 150;
@@ -42,7 +44,7 @@ function cutBlade(
     used += (area / (LIFE * lf)) * (o.mul?.(i) ?? 1);
     const level = grade === 'hard' ? 1.5 : 1;
     const noise = 0.004 * Math.sin(i * 1.7);
-    const step = o.step && i >= o.at! ? o.step : 0;
+    const step = (o.step && i >= o.at! ? o.step : 0) + (o.extra?.(i) ?? 0);
     const eA = 700 * level * Math.exp(Math.log(1 + RISE) * used + noise + step);
     updates.push(
       t.onCut({
@@ -92,6 +94,32 @@ describe('blade life (DOMAIN §4)', () => {
     const est = estimateLife(t, t.current!, 1);
     expect(est.steps).toBe(1);
     expect(est.ratioSelf!).toBeLessThan(1.5); // the wear rate itself did not change
+  });
+
+  it('does not read what is left of a step (a chip in the middle of a cut) as a faster wear trend', () => {
+    const t = new BladeTracker(priors, { ...DEFAULT_BLADE_LIFE, endOfLifeRise: RISE });
+    t.mounted(spec, true, T0);
+    // the cut in which the tooth chipped carries a quarter of the step: below the step threshold
+    const { updates } = cutBlade(t, { cuts: 90, step: 0.12, at: 80, extra: (i) => (i === 79 ? 0.035 : 0) });
+    expect(updates.filter((u) => u?.step)).toHaveLength(1);
+    const est = estimateLife(t, t.current!, 1);
+    expect(est.ratioSelf!).toBeLessThan(1.5);
+  });
+
+  it('holds a lone cut far below the last comparable one out of the trend: it is no level for the next cut', () => {
+    const t = new BladeTracker(priors, { ...DEFAULT_BLADE_LIFE, endOfLifeRise: RISE });
+    t.mounted(spec, true, T0);
+    // e.g. the idle power jumped back between a cut's approach and the cut itself
+    const { updates } = cutBlade(t, { cuts: 100, extra: (i) => (i === 70 ? -1.5 : 0) });
+    expect(updates[70]!.residual!).toBeLessThan(-1);
+    expect(updates.filter((u) => u?.step)).toHaveLength(0); // the next cut is no "step" up
+    expect(t.current!.points.some((p) => p.ts === T0 + 70 * MIN)).toBe(false);
+    // a lasting lower level enters the trend from its second cut on (no step either)
+    const t2 = new BladeTracker(priors, { ...DEFAULT_BLADE_LIFE, endOfLifeRise: RISE });
+    t2.mounted(spec, true, T0);
+    const r2 = cutBlade(t2, { cuts: 100, extra: (i) => (i >= 70 ? -0.2 : 0) });
+    expect(r2.updates.filter((u) => u?.step)).toHaveLength(0);
+    expect(t2.current!.points.some((p) => p.ts === T0 + 71 * MIN)).toBe(true);
   });
 
   it('sees a wear rate that steps up (abnormal wear) against the blade’s own earlier slope', () => {

@@ -101,7 +101,7 @@ describe('diagnosis: signature combinations → ranked causes', () => {
     expect(attribute(dict, crooked, new Set(['hydraulic-leak']))[0]!.type).toBe('crooked-cut');
   });
 
-  it.each(['tooth-chipping', 'wheel-bearing-wear', 'chip-brush-failure'])(
+  it.each(['wheel-bearing-wear', 'chip-brush-failure'])(
     'faster wear while a %s warning is up is that fault, not a second blade-wear warning',
     (open) => {
       const wear = diagnose(dict, sym('wear-rate-high'));
@@ -110,4 +110,10 @@ describe('diagnosis: signature combinations → ranked causes', () => {
       expect(attribute(dict, wear, new Set(['hydraulic-leak']))[0]!.type).toBe('blade-wear');
     },
   );
+
+  it('faster wear during chipping is abnormal wear of its own: steps are not in the wear trend (DOMAIN §4)', () => {
+    expect(top('energy-step', 'force-spikes', 'wear-rate-high')).toEqual(['tooth-chipping', 'blade-wear']);
+    const wear = diagnose(dict, sym('wear-rate-high'));
+    expect(attribute(dict, wear, new Set(['tooth-chipping']))[0]!.type).toBe('blade-wear');
+  });
 });

@@ -74,3 +74,20 @@ describe('blade-wear-rate late in the blade life', () => {
     expect(run(shipped, life(shipped.lateMaxUsed + 0.05, 10))).toBe(false);
   });
 });
+
+describe('blade-wear-rate against the machine’s normal slope', () => {
+  it('needs the blade to wear faster than it did earlier, when it has an earlier trend of its own', () => {
+    expect(shipped.selfForNormal).toBeGreaterThan(1);
+    const est = (ratioSelf: number | undefined) => ({
+      ...life(0.5, shipped.ratioMachine * 1.2),
+      ...(ratioSelf === undefined ? {} : { ratioSelf, ratioSelfLow: ratioSelf * 0.9 }),
+    });
+    // no earlier trend yet (abnormal wear from the start): the normal slope alone decides
+    expect(run(shipped, est(undefined))).toBe(true);
+    // faster than normal, but as fast as it always was on this blade: not dulling abnormally now
+    expect(run(shipped, est(1.1))).toBe(false);
+    expect(run({ ...shipped, selfForNormal: 0 }, est(1.1))).toBe(true);
+    // faster than normal and than its own earlier trend
+    expect(run(shipped, est(shipped.selfForNormal + 0.1))).toBe(true);
+  });
+});

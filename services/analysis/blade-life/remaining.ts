@@ -1,3 +1,4 @@
+import type { SlopeEstimate } from '../baselines/robust.js';
 import type { RemainingLife } from '../types.js';
 import type { BladeRecord } from './blade.js';
 import type { BladeTracker } from './tracker.js';
@@ -39,7 +40,13 @@ export function estimateLife(t: BladeTracker, b: BladeRecord, lifeFactor: number
     areaCm2: b.areaCm2,
     steps: b.steps.length,
   };
-  const { recent, earlier } = t.slopes(b);
+  const slopes = t.slopes(b);
+  // the ratios judge abnormal wear: only on slopes with enough pairs (a few pairs, e.g. right after
+  // a chipping step or a job change, give a slope but no trustworthy one); the remaining life
+  // below still extrapolates whatever recent slope there is
+  const sure = (s: SlopeEstimate | null) => (s && s.pairs >= t.o.minPairs ? s : null);
+  const recent = sure(slopes.recent);
+  const earlier = sure(slopes.earlier);
   const normal = t.normalSlope(b);
   // the blade's own earlier slope, but never below a fraction of the normal one (noise early on)
   const ref = earlier ? Math.max(earlier.slope, (normal?.slope ?? 0) * MIN_REF_OF_NORMAL) : 0;
@@ -57,13 +64,14 @@ export function estimateLife(t: BladeTracker, b: BladeRecord, lifeFactor: number
   const eol = t.endOfLife;
   est.rise = rise;
   est.used = Math.max(0, rise / eol);
-  const slope = Math.max(recent?.slope ?? 0, normal?.slope ?? 0);
+  const latest = slopes.recent;
+  const slope = Math.max(latest?.slope ?? 0, normal?.slope ?? 0);
   if (!(slope > 0)) return est;
   const left = Math.max(0, eol - rise);
   const toArea = (s: number) => (left / Math.max(s, 1e-12)) * lifeFactor;
   const areaCm2 = toArea(slope);
-  const hi = recent && recent.high > slope ? recent.high : slope * 1.3;
-  const lo = recent && recent.low > 0 && recent.low < slope ? recent.low : slope / 1.3;
+  const hi = latest && latest.high > slope ? latest.high : slope * 1.3;
+  const lo = latest && latest.low > 0 && latest.low < slope ? latest.low : slope / 1.3;
   const perCut = b.typicalCutCm2;
   est.remaining = {
     areaCm2: Math.round(areaCm2),

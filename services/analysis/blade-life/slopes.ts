@@ -5,6 +5,8 @@ export interface WearPoint {
   ts: number;
   /** baseline key: material × section class */
   key: string;
+  /** chipping steps confirmed on the blade before this cut: the trend's segment */
+  seg?: number;
   /** equivalent area cut by this blade at the middle of this cut, cm² of the reference material */
   x: number;
   /** ln(specific cutting energy), steps (chipping) removed */
@@ -15,12 +17,16 @@ export interface WearPoint {
 /**
  * Wear slope d ln(e_A) / d(equivalent area) over `points`: a fixed-effects Theil–Sen fit. Two cuts
  * make a pair only when they share a key (material × section class): their difference cancels the
- * material's level, so the fit has one intercept per key and a common slope.
+ * material's level, so the fit has one intercept per key and a common slope. Nor do they pair
+ * across a chipping step: the step is taken out of the trend only as well as it was measured (a
+ * chip in the middle of a cut leaves that cut half-stepped), and what is left of it must not read
+ * as a wear slope.
  */
 export function wearSlope(
   points: readonly WearPoint[],
   minDx: number,
   maxPairs = 1500,
+  minPairs = 3,
 ): SlopeEstimate | null {
   const n = points.length;
   const slopes: number[] = [];
@@ -33,10 +39,10 @@ export function wearSlope(
       if (k++ % stride !== 0) continue;
       const b = points[j]!;
       const dx = b.x - a.x;
-      if (dx > minDx && a.key === b.key) slopes.push((b.y - a.y) / dx);
+      if (dx > minDx && a.key === b.key && a.seg === b.seg) slopes.push((b.y - a.y) / dx);
     }
   }
-  if (slopes.length < 3) return null;
+  if (slopes.length < Math.max(3, minPairs)) return null;
   return {
     slope: median(slopes),
     low: quantile(slopes, 0.25),

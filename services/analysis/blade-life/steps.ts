@@ -26,7 +26,8 @@ const MAX_AGE_CUTS = 40;
  * section class, with a 1.5× threshold), beyond the wear trend in between, by more than
  * max(stepMin, stepSigma × residual σ) plus that expected wear again, is a candidate; the next comparable cut
  * confirms it (still above by half the step) or shows it was an outlier. Confirmed steps are
- * added to the blade's step offset, so the wear trend never sees them.
+ * added to the blade's step offset, so the wear trend never sees them. A cut as far below the last
+ * one of its exact section is held out of the trend (never a step).
  */
 export function stepCheck(
   b: BladeRecord,
@@ -56,7 +57,8 @@ export function stepCheck(
   const pending = b.pendingStep;
   if (pending) {
     b.pendingStep = null;
-    if (r >= 0.5 * pending.size) {
+    // (a held cut far below its section's last one: dropped whatever the next cut shows)
+    if (pending.size > 0 && r >= 0.5 * pending.size) {
       const size = (pending.size + r) / 2;
       b.stepOffset += size;
       b.steps.push({ ts: pending.ts, size });
@@ -66,8 +68,11 @@ export function stepCheck(
     }
   } else {
     const scale = Math.max(0.01, b.residuals.length >= 5 ? robustSigma(b.residuals) : 0.01);
-    const coarse = bySection ? 1 : 1.5;
-    if (r >= coarse * Math.max(o.stepMin, o.stepSigma * scale) + wear) {
+    const threshold = (bySection ? 1 : 1.5) * Math.max(o.stepMin, o.stepSigma * scale);
+    // wear never lowers e_A: a cut far below the last one of the same section is held out too, so
+    // a lone outlier does not become the level the next cut is judged against (and read as a
+    // step up); a lasting lower level enters the trend from the next cut on
+    if (r >= threshold + wear || (bySection && r <= -threshold)) {
       b.pendingStep = { ts, size: r, waited: 0 };
       verdict.hold = true;
       return verdict;

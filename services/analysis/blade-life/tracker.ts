@@ -31,6 +31,7 @@ export const DEFAULT_BLADE_LIFE: BladeLifeOptions = {
   lifeFraction: 0.08,
   minPoints: 5,
   maxPoints: 60,
+  minPairs: 10,
   stepMin: 0.04,
   stepSigma: 5,
   stepWait: 6,
@@ -180,6 +181,7 @@ export class BladeTracker {
     const point: WearPoint = {
       ts: c.ts,
       key: c.key,
+      seg: b.steps.length,
       x,
       y: Math.log(c.eA) - b.stepOffset,
       areaCm2: c.areaCm2,

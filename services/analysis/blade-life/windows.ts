@@ -8,6 +8,8 @@ export interface WindowOptions {
   minPoints: number;
   /** at most this many cuts per window */
   maxPoints: number;
+  /** a slope is compared (abnormal wear) only when it rests on this many pairs of comparable cuts */
+  minPairs: number;
 }
 
 /** Pairs of cuts closer than this share of the window's span carry no slope information. */

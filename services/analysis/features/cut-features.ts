@@ -2,11 +2,13 @@ import type { Cut } from '../../contracts/index.js';
 import { median } from '../baselines/robust.js';
 import type { MachineCtx } from '../machine.js';
 import { cutKey, sectionSizeMm, stepKey } from './keys.js';
-import { countSpikes } from './spikes.js';
+import { countSpikes, spikes } from './spikes.js';
 
 const J_PER_KWH = 3.6e6;
 /** weight (in samples) of the learned idle power against the approach samples of one cut */
 const IDLE_PRIOR_WEIGHT = 10;
+/** an approach this many σ (of the learned idle) off the learned idle power is believed on its own */
+const IDLE_JUMP_Z = 6;
 
 /** One cut as a feature vector: the cut record's figures joined with the telemetry of its window. */
 export interface CutFeatures {
@@ -21,6 +23,12 @@ export interface CutFeatures {
   eA: number;
   /** the controller's own figure: cuttingEnergyKWh · 3.6e6 / areaCm2 */
   eAController: number;
+  /**
+   * e_A without the energy of single-sample power spikes, J/cm²: the level of the cutting energy
+   * that blade wear raises (DOMAIN §4: "treat steps and spikes as chipping, not wear"); the spikes
+   * of a cracking or chipped blade do not read as wear. The blade-wear trend and steps use it.
+   */
+  eAWear: number;
   rate: number;
   peakCurrentA: number;
   meanCurrentA: number;
@@ -33,6 +41,8 @@ export interface CutFeatures {
   cuttingSamples: number;
   /** drive power with the blade running in the air during this cut's approach, kW */
   idlePowerKw: number;
+  /** same, from the samples before the blade entered the work only (P_idle for e_A), kW */
+  approachIdleKw: number;
   /** blade speed sag under load: 1 − v(cutting) / v(approach) */
   speedSag: number;
   /** median cutting power / rated input power of the model (NaN when unknown) */
@@ -59,6 +69,8 @@ export function cutFeatures(
   const cutSpeed: number[] = [];
   const runPower: number[] = [];
   const runSpeed: number[] = [];
+  /** running samples before the first cutting one: the blade in the air, not leaving the work */
+  const approachPower: number[] = [];
   const rise: number[] = [];
   for (const i of idx) {
     if (ring.isCutting(i)) {
@@ -69,8 +81,10 @@ export function cutFeatures(
     } else if (ring.isRunning(i)) {
       runPower.push(ring.power[i]!);
       runSpeed.push(ring.speed[i]!);
+      if (cutPower.length === 0) approachPower.push(ring.power[i]!);
     }
   }
+  const approachIdle = approachPower.length ? median(approachPower) : Number.NaN;
   const measuredIdle = runPower.length ? median(runPower) : Number.NaN;
   const idle = Number.isFinite(measuredIdle)
     ? measuredIdle
@@ -83,26 +97,39 @@ export function cutFeatures(
   const size = sectionSizeMm(c.section);
   const eAController = c.areaCm2 > 0 ? (c.cuttingEnergyKWh * J_PER_KWH) / c.areaCm2 : Number.NaN;
   // the approach has only a few samples: shrink its idle power towards the machine's learned one
-  const n = runPower.length;
+  // (approach only: the samples of the blade leaving the work still carry some cutting power)
+  // — unless it is far off: the idle power itself jumped (a wheel bearing's friction came or went)
+  const n = approachPower.length;
+  const jumped =
+    learnedIdleKw !== undefined &&
+    n > 0 &&
+    m.idle.ready &&
+    Math.abs(approachIdle - learnedIdleKw) > IDLE_JUMP_Z * m.idle.scale;
   const idleForEnergy =
-    learnedIdleKw === undefined
+    learnedIdleKw === undefined || jumped
       ? n
-        ? measuredIdle
-        : undefined
+        ? approachIdle
+        : learnedIdleKw
       : n
-        ? (n * measuredIdle + IDLE_PRIOR_WEIGHT * learnedIdleKw) / (n + IDLE_PRIOR_WEIGHT)
+        ? (n * approachIdle + IDLE_PRIOR_WEIGHT * learnedIdleKw) / (n + IDLE_PRIOR_WEIGHT)
         : learnedIdleKw;
   const durationS = (c.end - c.start) / 1000;
+  const cutAbovePower = cutPower.map((p) => p - base);
+  const powerSpikes = spikes(cutAbovePower, spikeRel, 6, 0.005);
   const measured =
     idleForEnergy !== undefined && c.areaCm2 > 0
       ? (c.energyKWh * J_PER_KWH - idleForEnergy * 1000 * durationS) / c.areaCm2
       : Number.NaN;
+  const eA = measured > 0 ? measured : eAController;
+  // spike energy: kW above the local level × the sample interval, in J/cm² of this cut
+  const spikeEA = c.areaCm2 > 0 ? (powerSpikes.excess * 1000 * (m.sampleIntervalMs / 1000)) / c.areaCm2 : 0;
   return {
     cut: c,
     key: cutKey(c),
     stepKey: stepKey(c),
-    eA: measured > 0 ? measured : eAController,
+    eA,
     eAController,
+    eAWear: eA - spikeEA > 0.5 * eA ? eA - spikeEA : eA,
     rate: c.cuttingRateCm2Min,
     peakCurrentA: c.peakCurrentA,
     meanCurrentA: c.meanCurrentA,
@@ -112,15 +139,11 @@ export function cutFeatures(
     samples: idx.length,
     cuttingSamples: cutPower.length,
     idlePowerKw: runPower.length ? idle : Number.NaN,
+    approachIdleKw: approachIdle,
     speedSag: Number.isFinite(vApproach) && vApproach > 0 ? 1 - vCut / vApproach : Number.NaN,
     load: cutPower.length ? median(cutPower) / ratedInputKw : Number.NaN,
     bladeTempRise: rise.length ? median(rise) : Number.NaN,
-    powerSpikes: countSpikes(
-      cutPower.map((p) => p - base),
-      spikeRel,
-      6,
-      0.005,
-    ),
+    powerSpikes: powerSpikes.count,
     vibrationBursts: countSpikes(cutVib, burstRel, 6, 0.2),
   };
 }

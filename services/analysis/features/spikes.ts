@@ -16,20 +16,35 @@ export function noiseSigma(x: readonly number[]): number {
 /**
  * Single-sample excursions above the local level: x[i] counts as a spike when it exceeds the
  * larger of the medians of its 3 neighbours on each side by more than `rel` × level, `sigmas` ×
- * the series' noise σ and `abs`. Steps and ramps (start and end of a cut) are not spikes, because
- * the neighbours on one side follow the new level.
+ * the series' noise σ and `abs`. Steps and ramps (start and end of a cut, the shape of a
+ * section) are not spikes, because the neighbours on one side follow the new level. Returns their
+ * number and their summed height above the local level (the energy they add, unit of x × samples).
  */
-export function countSpikes(x: readonly number[], rel: number, sigmas: number, abs: number): number {
+export function spikes(
+  x: readonly number[],
+  rel: number,
+  sigmas: number,
+  abs: number,
+): { count: number; excess: number } {
   const n = x.length;
-  if (n < 7) return 0;
+  if (n < 7) return { count: 0, excess: 0 };
   const floor = Math.max(abs, sigmas * noiseSigma(x));
   let count = 0;
+  let excess = 0;
   for (let i = 3; i < n - 3; i++) {
     const v = x[i]!;
     const before = med3(x[i - 3]!, x[i - 2]!, x[i - 1]!);
     const after = med3(x[i + 1]!, x[i + 2]!, x[i + 3]!);
     const level = Math.max(before, after);
-    if (v - level > Math.max(rel * Math.abs(level), floor)) count++;
+    if (v - level > Math.max(rel * Math.abs(level), floor)) {
+      count++;
+      excess += v - level;
+    }
   }
-  return count;
+  return { count, excess };
+}
+
+/** Number of single-sample excursions above the local level (see `spikes`). */
+export function countSpikes(x: readonly number[], rel: number, sigmas: number, abs: number): number {
+  return spikes(x, rel, sigmas, abs).count;
 }

@@ -13,6 +13,12 @@ const Params = z.strictObject({
   ratioCatalogue: z.number().min(1).default(3),
   /** lower quartile of the recent pairwise slopes / reference (the rise is not noise) */
   ratioLow: z.number().min(0).default(1.3),
+  /**
+   * a blade with an earlier slope of its own must also wear at least this much faster than it did
+   * earlier to be judged against the machine's / catalogue's normal slope: a blade that wears the
+   * same all along is not dulling abnormally now (0 = not required)
+   */
+  selfForNormal: z.number().min(0).default(0),
   clearRatio: z.number().min(0).default(1.4),
   /** beyond this share of the life used, a worn blade's wear accelerates normally: the ratios needed grow */
   maxUsed: z.number().min(0).max(2).default(0.75),
@@ -71,7 +77,8 @@ export const wearRate = defineRule({
       usedKnown &&
       normal !== undefined &&
       normal >= k * needNormal &&
-      (life.ratioNormalLow ?? 0) >= k * p.ratioLow;
+      (life.ratioNormalLow ?? 0) >= k * p.ratioLow &&
+      (self === undefined || self >= p.selfForNormal);
     const beyond = k > 0 && (bySelf || byNormal);
     const ratio = bySelf || normal === undefined ? self! : normal;
     const t = stepStreak(
