@@ -7,8 +7,8 @@ import { SawBrainError } from '../core/errors.js';
 import type { Logger } from '../core/logger.js';
 import { type Clock, systemClock, type TelemetryStore } from '../core/ports.js';
 import type { RuleSeed, Seeds } from '../seeds/index.js';
-import { type BladeLifeEstimate, estimateLife } from './blade-life/remaining.js';
 import { AnalysisEngine, type EngineOutput } from './engine.js';
+import { learnedState } from './learned-state.js';
 import type { LifecycleEvent, WarningRecord } from './lifecycle/record.js';
 import { type AnalysisMetrics, analysisMetrics } from './metrics.js';
 import { type AnalysisLink, connectLink, inProcessLink } from './mqtt-link.js';
@@ -443,44 +443,10 @@ export class AnalysisService {
     return this.need().db.ruleQuality();
   }
 
-  /**
-   * Read-only snapshot of what the analysis has learned, for the algorithms and supply-chain
-   * databases (services/databases): every rule version (seed versions have no creation time)
-   * and, per machine, the idle-power baseline, the sharp-blade e_A references, the blade-life
-   * model and the mounted blade's estimate (areas in cm² of the reference material: life factor 1).
-   */
+  /** What the analysis has learned, for the databases (see learned-state.ts). */
   learnedState() {
     const { engine, db } = this.need();
-    const ruleVersions = engine.rules.rules.flatMap((r) => {
-      const stored = db.ruleHistory(r.id);
-      const seed =
-        this.deps.seeds.rules.find((s) => s.id === r.id) ?? this.deps.rules?.find((s) => s.id === r.id);
-      return [
-        ...(seed && !stored.some((v) => v.version === seed.version)
-          ? [{ rule: seed, createdAt: null, author: null }]
-          : []),
-        ...stored.map((v) => ({ rule: v.rule, createdAt: v.createdAt, author: v.author })),
-      ];
-    });
-    const machines = engine.machineIds().flatMap((id) => {
-      const m = engine.machine(id);
-      if (!m) return [];
-      const t = m.blades;
-      const blade: BladeLifeEstimate | undefined = t.current ? estimateLife(t, t.current, 1) : undefined;
-      return [
-        {
-          tenant: m.tenant,
-          machine: id,
-          idlePowerKw: m.idle.ready ? m.idle.median : undefined,
-          idleSamples: m.idle.count,
-          refs: Object.fromEntries(t.refs) as Record<string, number>,
-          endOfLife: t.endOfLife,
-          expectedLifeCm2: t.expectedLife(),
-          blade,
-        },
-      ];
-    });
-    return { ruleVersions, machines };
+    return learnedState(engine, db, [...this.deps.seeds.rules, ...(this.deps.rules ?? [])]);
   }
 
   rules(): RuleSeed[] {

@@ -1,7 +1,7 @@
 import { type AnyMessage, type TopicAddress, validateTopicPayload } from '../contracts/index.js';
 import type { Point } from '../core/ports.js';
 import type { DeadLetterInput } from './ingest-state.js';
-import type { JournalRecord } from './journal.js';
+import type { Cursor, JournalRecord } from './journal.js';
 import { MEASUREMENTS, messageToPoints } from './points.js';
 import type { QualityEvent, SequenceTracker } from './sequence.js';
 
@@ -75,4 +75,22 @@ export function convertRecord(record: JournalRecord, tracker: SequenceTracker, n
   const points = pointsOf(address, message, events);
   const samples = message.kind === 'telemetry' ? message.payload.samples.length : 0;
   return { kind: message.kind, points, samples, dead: null, events };
+}
+
+/** The dead letter of a record whose points the store refuses. */
+export function rejected(
+  points: readonly Point[],
+  message: string,
+  end: Cursor,
+  now: number,
+): DeadLetterInput {
+  const first = points[0]!;
+  return {
+    pos: `rejected:${first.tags.machine}:${first.ts}:${end.segment}:${end.offset}`,
+    receivedAt: now,
+    topic: `${first.measurement}/${first.tags.tenant}/${first.tags.machine}`,
+    reason: 'store-rejected',
+    message,
+    payload: Buffer.from(JSON.stringify(points).slice(0, 65_536)),
+  };
 }

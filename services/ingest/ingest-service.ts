@@ -3,8 +3,8 @@ import type { Registry } from 'prom-client';
 import type { Config } from '../core/config.js';
 import { isSawBrainError } from '../core/errors.js';
 import type { Logger } from '../core/logger.js';
-import type { Point, StoreBatch, TelemetryStore } from '../core/ports.js';
-import { convertRecord, reconvert } from './convert.js';
+import type { StoreBatch, TelemetryStore } from '../core/ports.js';
+import { convertRecord, reconvert, rejected } from './convert.js';
 import { type DeadLetterInput, IngestState } from './ingest-state.js';
 import { type Cursor, compareCursor, Journal, type JournalRecord } from './journal.js';
 import { type IngestMetrics, ingestMetrics } from './metrics.js';
@@ -383,14 +383,7 @@ export class IngestService {
    */
   private async writeOneByOne(batch: Batch): Promise<void> {
     const now = Date.now();
-    const records: JournalRecord[] = [];
-    let cursor = batch.start;
-    while (records.length < batch.items.length) {
-      const more = this.journal.read(cursor, batch.items.length - records.length);
-      if (more.length === 0) throw new Error('journal ended inside a batch');
-      records.push(...more);
-      cursor = more[more.length - 1]!.end;
-    }
+    const records = this.journal.readCount(batch.start, batch.items.length);
     for (let i = 0; i < batch.items.length; i++) {
       const item = batch.items[i]!;
       if (item.points === 0) continue;
@@ -451,19 +444,6 @@ export class IngestService {
       resolve();
     }
   }
-}
-
-/** The dead letter of a record whose points the store refuses. */
-function rejected(points: readonly Point[], message: string, end: Cursor, now: number): DeadLetterInput {
-  const first = points[0]!;
-  return {
-    pos: `rejected:${first.tags.machine}:${first.ts}:${end.segment}:${end.offset}`,
-    receivedAt: now,
-    topic: `${first.measurement}/${first.tags.tenant}/${first.tags.machine}`,
-    reason: 'store-rejected',
-    message,
-    payload: Buffer.from(JSON.stringify(points).slice(0, 65_536)),
-  };
 }
 
 function sleep(ms: number): Promise<void> {

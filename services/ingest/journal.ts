@@ -123,14 +123,6 @@ export class Journal {
     return { segment: this.writeSegment, offset: this.writeOffset };
   }
 
-  /** fsync now if anything was appended since the last sync. */
-  sync(): void {
-    if (this.dirty && this.fd >= 0) {
-      fsyncSync(this.fd);
-      this.dirty = false;
-    }
-  }
-
   /**
    * The 'interval' policy's fsync (on a timer): on libuv's thread pool, so the event loop — the
    * broker's acknowledgements, the warning engine — never waits for the disk. One at a time per
@@ -174,6 +166,19 @@ export class Journal {
 
   get committedCursor(): Cursor {
     return { ...this.committed };
+  }
+
+  /** Exactly `count` records from `from` (they must be in the journal): a batch read back. */
+  readCount(from: Cursor, count: number): JournalRecord[] {
+    const out: JournalRecord[] = [];
+    let cursor = from;
+    while (out.length < count) {
+      const more = this.read(cursor, count - out.length);
+      if (more.length === 0) throw new Error('journal ended before the records asked for');
+      out.push(...more);
+      cursor = more[more.length - 1]!.end;
+    }
+    return out;
   }
 
   /** Reads records from `from` up to `maxRecords` or the current head. */

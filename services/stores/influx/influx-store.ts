@@ -16,7 +16,7 @@ import { checkDelete, checkQuery } from '../validate.js';
 import { InfluxHttp, InfluxHttpError } from './influx-http.js';
 import { type ApiVersion, ensureDatabases, versionFromPing } from './influx-setup.js';
 import { buildDelete, buildInfluxQL, parseAnswer, v2DeleteBody } from './influxql.js';
-import { BodyBuilder } from './line-protocol.js';
+import { BodyBuilder, toBodies } from './line-protocol.js';
 
 /**
  * The TelemetryStore on InfluxDB 1.x, 2.x or 3.x. Writes are line protocol in bodies of ≤ 10,000
@@ -150,9 +150,7 @@ export class InfluxStore implements TelemetryStore {
 
   async write(points: readonly Point[]): Promise<void> {
     if (points.length === 0) return;
-    const builder = new BodyBuilder(MAX_LINES);
-    builder.add(points); // validates everything before anything is sent
-    await this.writeBodies(builder.bodies());
+    await this.writeBodies(toBodies(points, MAX_LINES)); // validates everything before anything is sent
   }
 
   /** Line protocol built as points are added: the batch holds text until it is written. */
