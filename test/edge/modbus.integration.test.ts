@@ -146,6 +146,8 @@ describe('Modbus TCP controllers → broker', () => {
     const before = observer.of('telemetry', 'CL-MB-F32').length;
     await plc.stop();
     await waitFor(() => observer.of('state', 'CL-MB-F32').some((s) => s.payload.state === 'offline'), 10_000);
+    // both controllers of the PLC go unreachable, each at its own next poll
+    await waitFor(() => gw.health().controllers.every((c) => !c.reachable), 10_000);
     expect(gw.health().controllers.every((c) => !c.reachable)).toBe(true);
     await plc.start(true);
     await waitFor(() => gw.health().controllers.every((c) => c.reachable), 15_000);
