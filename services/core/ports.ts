@@ -85,10 +85,38 @@ export interface StoreBatch {
    * (STORE_REJECTED, nothing kept); others find it in `write`.
    */
   add(points: readonly Point[]): void;
+  /**
+   * Adds scanned samples as points of `measurement` in `db` with `tags`: one point per sample, its
+   * variables as the fields; all or none. Optional — for a store without it, ingest makes points.
+   * InfluxDB copies each number's text from the message into line protocol as it is.
+   */
+  addSamples?(db: DatabaseName, measurement: string, tags: Record<string, string>, s: ScannedSamples): void;
   /** points added so far */
   readonly points: number;
   /** Writes everything added; durable once resolved. May be called again after a failure. */
   write(): Promise<void>;
+}
+
+/**
+ * Samples read straight from a message's bytes, already validated (the standard's telemetry:
+ * services/contracts/telemetry-scan.ts). Sample `s` has the timestamp `sampleTs[s]`, written as
+ * the digits `bytes[tsStart[s], tsEnd[s])`, and the fields `fieldFrom[s]` ≤ f < `fieldFrom[s + 1]`.
+ * Field `f` is the variable `names[variable[f]]` with the value `valueAt(f)`, written in the message
+ * as `bytes[numStart[f], numEnd[f])`: a plain decimal (no exponent, not −0) when `plain[f]` is 1.
+ */
+export interface ScannedSamples {
+  readonly bytes: Uint8Array;
+  readonly names: readonly string[];
+  readonly samples: number;
+  readonly sampleTs: ArrayLike<number>;
+  readonly tsStart: ArrayLike<number>;
+  readonly tsEnd: ArrayLike<number>;
+  readonly fieldFrom: ArrayLike<number>;
+  readonly variable: ArrayLike<number>;
+  valueAt(f: number): number;
+  readonly numStart: ArrayLike<number>;
+  readonly numEnd: ArrayLike<number>;
+  readonly plain: ArrayLike<number>;
 }
 
 /** Where time series live: InfluxDB 1.x/2.x/3.x or the embedded SQLite store. */

@@ -1,4 +1,5 @@
-import { type AnyMessage, type TopicAddress, validateTopicPayload } from '../contracts/index.js';
+import { type AnyMessage, parseTopic, type TopicAddress, validateTopicPayload } from '../contracts/index.js';
+import { TelemetryScan } from '../contracts/telemetry-scan.js';
 import type { Point } from '../core/ports.js';
 import type { DeadLetterInput } from './ingest-state.js';
 import type { Cursor, JournalRecord } from './journal.js';
@@ -12,22 +13,52 @@ export interface Converted {
   samples: number;
   dead: DeadLetterInput | null;
   events: QualityEvent[];
+  /**
+   * Telemetry read by the scanner (the common case): its samples, not in `points`, for
+   * `StoreBatch.addSamples` (or `scannedPoints`). Valid until the next `convertRecord`.
+   */
+  scanned: { tags: Record<string, string>; scan: TelemetryScan } | null;
+}
+
+/** one scanner, reused: a conversion's scan is used before the next conversion starts */
+const scanner = new TelemetryScan();
+/** topics and tags objects by topic (a few per machine; bounded) */
+const topics = new Map<string, { address: TopicAddress | null; tags: Record<string, string> | null }>();
+
+function topicOf(topic: string) {
+  let hit = topics.get(topic);
+  if (hit === undefined) {
+    const address = parseTopic(topic);
+    hit = { address, tags: address ? { tenant: address.tenant, machine: address.machine } : null };
+    if (topics.size >= 100_000) topics.clear();
+    topics.set(topic, hit);
+  }
+  return hit;
 }
 
 /** The message's points, and one data-quality point per sequence event. */
 function pointsOf(address: TopicAddress, message: AnyMessage, events: readonly QualityEvent[]): Point[] {
   const points = messageToPoints(address, message);
-  const ts = (message.payload as { ts: number }).ts;
+  qualityPoints(points, address, message.kind, (message.payload as { ts: number }).ts, events);
+  return points;
+}
+
+function qualityPoints(
+  points: Point[],
+  address: TopicAddress,
+  kind: string,
+  ts: number,
+  events: readonly QualityEvent[],
+): void {
   for (const e of events) {
     points.push({
       db: 'operations',
       measurement: MEASUREMENTS.dataQuality,
       tags: { tenant: address.tenant, machine: address.machine, type: e.type },
-      fields: { bootId: e.bootId, fromSeq: e.fromSeq, toSeq: e.toSeq, count: e.count, kind: message.kind },
+      fields: { bootId: e.bootId, fromSeq: e.fromSeq, toSeq: e.toSeq, count: e.count, kind },
       ts,
     });
   }
-  return points;
 }
 
 /**
@@ -46,6 +77,22 @@ export function positionOf(record: JournalRecord): string {
 
 /** Validates one record against the standard, tracks its `(bootId, seq)` and maps it to points. */
 export function convertRecord(record: JournalRecord, tracker: SequenceTracker, now: number): Converted {
+  const topic = topicOf(record.topic);
+  if (topic.address?.kind === 'telemetry' && scanner.scan(record.payload)) {
+    // nearly all traffic: samples straight from the bytes, no objects (anything the scanner is
+    // not certain of takes the general path below, which writes the error)
+    const events = tracker.observe(topic.address.machine, scanner.bootId, scanner.seq);
+    const points: Point[] = [];
+    qualityPoints(points, topic.address, 'telemetry', scanner.ts, events);
+    return {
+      kind: 'telemetry',
+      points,
+      samples: scanner.samples,
+      dead: null,
+      events,
+      scanned: { tags: topic.tags!, scan: scanner },
+    };
+  }
   const { address, result } = validateTopicPayload(record.topic, record.payload);
   if (!result.ok || !address) {
     const reason = result.ok ? 'topic' : result.reason;
@@ -55,6 +102,7 @@ export function convertRecord(record: JournalRecord, tracker: SequenceTracker, n
       points: [],
       samples: 0,
       events: [],
+      scanned: null,
       dead: {
         pos: positionOf(record),
         receivedAt: now,
@@ -74,7 +122,7 @@ export function convertRecord(record: JournalRecord, tracker: SequenceTracker, n
       : tracker.observe(address.machine, payload.bootId, payload.seq);
   const points = pointsOf(address, message, events);
   const samples = message.kind === 'telemetry' ? message.payload.samples.length : 0;
-  return { kind: message.kind, points, samples, dead: null, events };
+  return { kind: message.kind, points, samples, dead: null, events, scanned: null };
 }
 
 /** The dead letter of a record whose points the store refuses. */

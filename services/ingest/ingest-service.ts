@@ -8,6 +8,7 @@ import { convertRecord, reconvert, rejected } from './convert.js';
 import { type DeadLetterInput, IngestState } from './ingest-state.js';
 import { type Cursor, compareCursor, Journal, type JournalRecord } from './journal.js';
 import { type IngestMetrics, ingestMetrics } from './metrics.js';
+import { MEASUREMENTS, scannedPoints } from './points.js';
 import { type QualityEvent, SequenceTracker } from './sequence.js';
 import type { MessageSource } from './sources.js';
 
@@ -270,17 +271,32 @@ export class IngestService {
   /** One record into the batch: its points to the store batch, or a dead letter. */
   private convertInto(b: Batch, record: JournalRecord, now: number): void {
     const c = convertRecord(record, this.tracker, now);
-    let points = c.points.length;
-    if (points > 0) {
+    let samples = c.samples;
+    let points = 0;
+    if (c.scanned) {
+      const { tags, scan } = c.scanned;
+      try {
+        // all or nothing; a store without the scanned path gets points
+        if (b.store.addSamples) b.store.addSamples('operations', MEASUREMENTS.telemetry, tags, scan);
+        else b.store.add(scannedPoints(tags, scan));
+        points += scan.samples;
+      } catch (err) {
+        if (!isSawBrainError(err, 'STORE_REJECTED')) throw err;
+        b.dead.push(rejected(scannedPoints(tags, scan), err.message, record.end, now));
+        samples = 0;
+      }
+    }
+    if (c.points.length > 0) {
       try {
         b.store.add(c.points); // all or nothing
+        points += c.points.length;
       } catch (err) {
         if (!isSawBrainError(err, 'STORE_REJECTED')) throw err;
         b.dead.push(rejected(c.points, err.message, record.end, now));
-        points = 0;
+        if (!c.scanned) samples = 0;
       }
     }
-    b.items.push({ kind: c.kind, samples: points > 0 ? c.samples : 0, points, events: c.events });
+    b.items.push({ kind: c.kind, samples: points > 0 ? samples : 0, points, events: c.events });
     if (c.dead) b.dead.push(c.dead);
     b.end = record.end;
     this.takenEnd = record.end;

@@ -1,5 +1,5 @@
 import type { AnyMessage, TopicAddress } from '../contracts/index.js';
-import type { FieldValue, Point } from '../core/ports.js';
+import type { FieldValue, Point, ScannedSamples } from '../core/ports.js';
 
 /**
  * Maps one validated message of the standard to points of the operations database.
@@ -139,4 +139,16 @@ export function messageToPoints(address: TopicAddress, message: AnyMessage): Poi
       // Downlink: the API and analysis record these themselves; ingest does not subscribe to them.
       return [];
   }
+}
+
+/** Points of scanned telemetry samples, for a store without `StoreBatch.addSamples`. */
+export function scannedPoints(tags: Record<string, string>, s: ScannedSamples): Point[] {
+  const points: Point[] = new Array(s.samples);
+  for (let i = 0; i < s.samples; i++) {
+    const fields: Record<string, FieldValue> = {};
+    for (let f = s.fieldFrom[i]!; f < s.fieldFrom[i + 1]!; f++)
+      fields[s.names[s.variable[f]!]!] = s.valueAt(f);
+    points[i] = { db: 'operations', measurement: MEASUREMENTS.telemetry, tags, fields, ts: s.sampleTs[i]! };
+  }
+  return points;
 }

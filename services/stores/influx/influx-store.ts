@@ -158,6 +158,7 @@ export class InfluxStore implements TelemetryStore {
     const builder = new BodyBuilder(MAX_LINES);
     return {
       add: (points) => builder.add(points),
+      addSamples: (db, measurement, tags, samples) => builder.addSamples(db, measurement, tags, samples),
       get points() {
         return builder.points;
       },

@@ -1,5 +1,5 @@
 import { SawBrainError } from '../../core/errors.js';
-import type { DatabaseName, Point } from '../../core/ports.js';
+import type { DatabaseName, Point, ScannedSamples } from '../../core/ports.js';
 import { badField, checkDb, checkName, checkTagValue, checkTs } from '../validate.js';
 
 /**
@@ -40,6 +40,8 @@ interface Head {
   measurement: string;
   text: string;
   tagKeys: string[];
+  /** the field names (ScannedSamples.names) already checked against the tag keys */
+  checkedNames?: readonly string[];
 }
 
 /**
@@ -58,7 +60,7 @@ class LineWriter {
     checkDb(p.db);
     checkTs(p.ts);
     const newHead = p.measurement !== this.head.measurement || this.heads.get(p.tags) !== this.head;
-    if (newHead) this.useHead(p);
+    if (newHead) this.useHead(p.measurement, p.tags);
     let fields = this.fields(p);
     if (fields === null) {
       this.learnShape(p); // checks the new shape against this point's tags
@@ -70,12 +72,18 @@ class LineWriter {
     return `${this.head.text}${fields} ${p.ts}`;
   }
 
-  private useHead(p: Point): void {
-    let head = this.heads.get(p.tags);
-    if (!head || head.measurement !== p.measurement) {
-      checkName(p.measurement, 'measurement');
-      let text = escapeMeasurement(p.measurement);
-      const tags = p.tags;
+  /** The validated `measurement,tags` head (cached per tags object). */
+  headOf(measurement: string, tags: Record<string, string>): Head {
+    if (measurement !== this.head.measurement || this.heads.get(tags) !== this.head)
+      this.useHead(measurement, tags);
+    return this.head;
+  }
+
+  private useHead(measurement: string, tags: Record<string, string>): void {
+    let head = this.heads.get(tags);
+    if (!head || head.measurement !== measurement) {
+      checkName(measurement, 'measurement');
+      let text = escapeMeasurement(measurement);
       // sorted by key, as InfluxDB stores them: it need not sort every line itself
       for (const key of Object.keys(tags).sort()) {
         const value = tags[key]!;
@@ -83,8 +91,8 @@ class LineWriter {
         checkTagValue(key, value);
         if (value !== '') text += `,${key}=${escapeKey(value)}`; // keys are identifiers: nothing to escape
       }
-      head = { measurement: p.measurement, text, tagKeys: Object.keys(tags) };
-      this.heads.set(p.tags, head);
+      head = { measurement, text, tagKeys: Object.keys(tags) };
+      this.heads.set(tags, head);
     }
     this.head = head;
   }
@@ -126,6 +134,80 @@ function bothTagAndField(key: string): SawBrainError {
   return new SawBrainError('STORE_REJECTED', `${key} is both a tag and a field`);
 }
 
+/**
+ * Lines of scanned samples (see ScannedSamples) written byte by byte: the numbers' text is copied
+ * from the message as the device sent it — a JSON number without exponent is a valid line-protocol
+ * float that InfluxDB reads to the same double — so no value is parsed or printed again; the rare
+ * others (exponents, −0) are printed from their value as `LineWriter` would.
+ */
+class SampleEncoder {
+  private out: Buffer = Buffer.allocUnsafe(1 << 16);
+  private names: readonly string[] | null = null;
+  /** per variable: ` name=` (first field of a line) and `,name=` */
+  private first: Uint8Array[] = [];
+  private next: Uint8Array[] = [];
+  private longestPrefix = 0;
+  private headText = '';
+  private headBytes: Uint8Array = new Uint8Array(0);
+  private headAscii = true;
+
+  encode(head: string, s: ScannedSamples): string {
+    if (s.names !== this.names) this.learn(s.names);
+    if (head !== this.headText) {
+      this.headText = head;
+      this.headBytes = Buffer.from(head, 'utf8');
+      this.headAscii = this.headBytes.length === head.length;
+    }
+    const { bytes, fieldFrom, variable, numStart, numEnd, plain, tsStart, tsEnd } = s;
+    const hb = this.headBytes;
+    let out = this.out;
+    let pos = 0;
+    for (let i = 0; i < s.samples; i++) {
+      const from = fieldFrom[i]!;
+      const to = fieldFrom[i + 1]!;
+      // room for the line: head, prefixes, printed values (≤ 25 chars each), the sample's number
+      // texts (they lie in order in the bytes), ts
+      const texts = to > from ? numEnd[to - 1]! - numStart[from]! : 0;
+      const need =
+        hb.length + (to - from) * (this.longestPrefix + 25) + texts + (tsEnd[i]! - tsStart[i]!) + 4;
+      if (pos + need > out.length) out = this.grow(pos, pos + need);
+      if (i > 0) out[pos++] = 0x0a;
+      out.set(hb, pos);
+      pos += hb.length;
+      for (let f = from; f < to; f++) {
+        const prefix = f === from ? this.first[variable[f]!]! : this.next[variable[f]!]!;
+        for (let j = 0; j < prefix.length; j++) out[pos++] = prefix[j]!;
+        if (plain[f] === 1) {
+          const end = numEnd[f]!;
+          for (let j = numStart[f]!; j < end; j++) out[pos++] = bytes[j]!;
+        } else {
+          const text = formatNumber(s.valueAt(f));
+          for (let j = 0; j < text.length; j++) out[pos++] = text.charCodeAt(j);
+        }
+      }
+      out[pos++] = 0x20;
+      const end = tsEnd[i]!;
+      for (let j = tsStart[i]!; j < end; j++) out[pos++] = bytes[j]!;
+    }
+    return out.toString(this.headAscii ? 'latin1' : 'utf8', 0, pos);
+  }
+
+  private learn(names: readonly string[]): void {
+    for (const name of names) checkName(name, 'field'); // identifiers: nothing to escape
+    this.first = names.map((n) => Buffer.from(` ${n}=`, 'latin1'));
+    this.next = names.map((n) => Buffer.from(`,${n}=`, 'latin1'));
+    this.longestPrefix = Math.max(...names.map((n) => n.length + 2));
+    this.names = names;
+  }
+
+  private grow(used: number, need: number): Buffer {
+    const bigger = Buffer.allocUnsafe(Math.max(need, this.out.length * 2));
+    this.out.copy(bigger, 0, 0, used);
+    this.out = bigger;
+    return bigger;
+  }
+}
+
 /** One line (no trailing newline); throws STORE_REJECTED for anything InfluxDB would refuse. */
 export function toLine(p: Point): string {
   return new LineWriter().line(p);
@@ -148,6 +230,7 @@ interface DbBodies {
  */
 export class BodyBuilder {
   private readonly writer = new LineWriter();
+  private readonly encoder = new SampleEncoder();
   private readonly dbs = new Map<DatabaseName, DbBodies>();
   private count = 0;
 
@@ -172,6 +255,26 @@ export class BodyBuilder {
     this.count += points.length;
   }
 
+  /** Scanned samples as points of `measurement` with `tags` (see StoreBatch.addSamples). */
+  addSamples(db: DatabaseName, measurement: string, tags: Record<string, string>, s: ScannedSamples): void {
+    checkDb(db);
+    if (s.samples === 0) return;
+    const head = this.writer.headOf(measurement, tags);
+    if (head.checkedNames !== s.names) {
+      for (const key of head.tagKeys) if (s.names.includes(key)) throw bothTagAndField(key);
+      head.checkedNames = s.names;
+    }
+    const text = this.encoder.encode(head.text, s);
+    const b = this.bodiesOf(db);
+    if (b.lines > 0 && b.lines + s.samples > this.maxLines) this.close(b);
+    if (s.samples > this.maxLines) this.append(db, text.split('\n'), 0, s.samples);
+    else {
+      b.chunks.push(text);
+      b.lines += s.samples;
+    }
+    this.count += s.samples;
+  }
+
   /** Bodies per database, each ≤ maxLines lines. */
   bodies(): Map<DatabaseName, string[]> {
     const out = new Map<DatabaseName, string[]>();
@@ -181,18 +284,26 @@ export class BodyBuilder {
     return out;
   }
 
-  private append(db: DatabaseName, lines: string[], from: number, to: number): void {
+  private bodiesOf(db: DatabaseName): DbBodies {
     let b = this.dbs.get(db);
     if (!b) {
       b = { done: [], chunks: [], lines: 0 };
       this.dbs.set(db, b);
     }
+    return b;
+  }
+
+  /** Finishes the body being filled. */
+  private close(b: DbBodies): void {
+    b.done.push(b.chunks.join('\n'));
+    b.chunks = [];
+    b.lines = 0;
+  }
+
+  private append(db: DatabaseName, lines: string[], from: number, to: number): void {
+    const b = this.bodiesOf(db);
     while (from < to) {
-      if (b.lines === this.maxLines) {
-        b.done.push(b.chunks.join('\n'));
-        b.chunks = [];
-        b.lines = 0;
-      }
+      if (b.lines === this.maxLines) this.close(b);
       const n = Math.min(to - from, this.maxLines - b.lines);
       b.chunks.push(lines.slice(from, from + n).join('\n'));
       b.lines += n;
