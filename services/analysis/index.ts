@@ -178,6 +178,15 @@ export class AnalysisService {
     }
   }
 
+  /** How long the oldest queued message has waited (ms); 0 when nothing is queued. */
+  lagMs(): number {
+    for (let i = this.head; i < this.queue.length; i++) {
+      const q = this.queue[i];
+      if (q) return Math.max(0, this.clock.now() - q.at);
+    }
+    return 0;
+  }
+
   /** A message from the link: queued in arrival order; analysed in the next batch. Never throws. */
   private receive(topic: string, payload: Buffer): void {
     const max = this.deps.config.analysis.maxQueue;

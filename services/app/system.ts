@@ -16,6 +16,10 @@ import { MachineRegistry } from '../registry/index.js';
 import { loadSeeds } from '../seeds/index.js';
 import { createStore } from '../stores/index.js';
 import { ensureServicePassword } from './provision.js';
+
+/** While the in-process warning engine's oldest queued message is older than this, ingest waits. */
+const ANALYSIS_PRIORITY_LAG_MS = 20;
+
 import { type SimulatedFleet, startSimulatedFleet } from './simulated-fleet.js';
 
 /** A running SawBrain process: what it started, where to find it, and how to stop it. */
@@ -148,7 +152,10 @@ export async function startSystem(config: Config, logger: Logger): Promise<Runni
       await store.start();
       const s = store;
       started.push({ name: 'store', stop: () => s.stop() });
-      ingest = new IngestService({ config, store, logger, metrics, source });
+      // a warning engine in this process goes first when it is behind: ingest's work is safe in
+      // its journal and can wait a moment, a breakage warning cannot
+      const defer = () => analysis !== null && analysis.lagMs() > ANALYSIS_PRIORITY_LAG_MS;
+      ingest = new IngestService({ config, store, logger, metrics, source, defer });
       await ingest.start();
       const i = ingest;
       started.push({ name: 'ingest', stop: () => i.stop() });

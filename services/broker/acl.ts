@@ -135,14 +135,27 @@ interface Address {
   kind: string;
 }
 
+/** Topics already parsed (every publish is checked; a fleet uses a few topics per machine). */
+const parsedTopics = new Map<string, Readonly<Address> | null>();
+
 /** `sawbrain/v1/{tenant}/{machine}/{kind}` with valid ids and a known kind (warning included). */
-export function parseAclTopic(topic: string): Address | null {
+export function parseAclTopic(topic: string): Readonly<Address> | null {
+  let address = parsedTopics.get(topic);
+  if (address === undefined) {
+    address = parseTopicLevels(topic);
+    if (parsedTopics.size >= 100_000) parsedTopics.clear();
+    parsedTopics.set(topic, address);
+  }
+  return address;
+}
+
+function parseTopicLevels(topic: string): Readonly<Address> | null {
   const parts = topic.split('/');
   if (parts.length !== 5 || parts[0] !== TOPIC_ROOT || parts[1] !== TOPIC_VERSION) return null;
   const [, , tenant, machine, kind] = parts as [string, string, string, string, string];
   if (!KNOWN_KINDS.has(kind)) return null;
   if (!TenantId.safeParse(tenant).success || !MachineId.safeParse(machine).success) return null;
-  return { tenant, machine, kind };
+  return Object.freeze({ tenant, machine, kind });
 }
 
 function hasWildcard(topic: string): boolean {

@@ -19,6 +19,11 @@ export interface IngestDeps {
   metrics: Registry;
   /** where messages come from: a separate MQTT subscriber, or in-process on the broker */
   source: MessageSource;
+  /**
+   * True while more urgent work in this process is behind (the warning engine): conversion then
+   * waits, but never longer than MAX_DEFER_MS at a time, so ingest always moves on.
+   */
+  defer?: () => boolean;
 }
 
 /** What a batch keeps of one journal record once its points went into the store batch. */
@@ -51,6 +56,8 @@ const CONVERT_EVERY_MS = 20;
  * process, e.g. the warning engine) is never held up by one big batch.
  */
 const CONVERT_SLICE_MS = 5;
+/** Conversion waits for more urgent work (IngestDeps.defer) at most this long at a time. */
+const MAX_DEFER_MS = 20;
 
 /**
  * The ingest service: consumes every machine's uplink topics (sources.ts: a persistent QoS 1
@@ -92,6 +99,8 @@ export class IngestService {
   private open: Batch | null = null;
   /** when the open batch got its first record (performance.now()) */
   private openSince = 0;
+  /** when conversion last ran (performance.now()) */
+  private lastFill = 0;
   private readonly counts = {
     received: 0,
     samplesStored: 0,
@@ -237,6 +246,9 @@ export class IngestService {
    * slice of time. Returns the open batch (null when nothing is queued or open).
    */
   private fill(): Batch | null {
+    const started = performance.now();
+    if (started - this.lastFill < MAX_DEFER_MS && this.deps.defer?.()) return this.open;
+    this.lastFill = started;
     const maxPoints = this.deps.config.ingest.batchMaxPoints;
     const b = this.open ?? this.newBatch();
     let took = false;

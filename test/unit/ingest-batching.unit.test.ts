@@ -44,41 +44,62 @@ class GatedStore implements TelemetryStore {
   }
 }
 
+/** Ingest on the gated store, fed in-process; `send(seq)` accepts one 10-sample message. */
+async function setup(opts: { defer?: () => boolean } = {}) {
+  const dataDir = mkdtempSync(join(tmpdir(), 'sawbrain-batching-'));
+  dirs.push(dataDir);
+  const config = loadConfig(
+    {},
+    {
+      roles: ['ingest'],
+      dataDir,
+      ingest: { batchMaxPoints: 500, writeConcurrency: 2, flushIntervalMs: 5 },
+    },
+  );
+  const store = new GatedStore(new SqliteStore({ dir: join(dataDir, 'tsdb'), logger: silentLogger() }));
+  await store.start();
+  let accept: Accept = () => {};
+  const source: MessageSource = {
+    kind: 'in-process',
+    start: async (a) => {
+      accept = a;
+    },
+    stop: async () => {},
+  };
+  const ingest = new IngestService({
+    config,
+    store,
+    logger: silentLogger(),
+    metrics: createMetrics(false),
+    source,
+    ...(opts.defer ? { defer: opts.defer } : {}),
+  });
+  await ingest.start();
+  const topic = topicFor('acme', 'SAW-1', 'telemetry');
+  const t0 = Date.UTC(2026, 0, 1);
+  const send = (seq: number) =>
+    accept(topic, Buffer.from(JSON.stringify(telemetryMessage({ bootId: 'b1', seq, t0, n: 10 }))));
+  const count = async () => {
+    const rows = await store.query({
+      db: 'operations',
+      measurement: 'telemetry',
+      from: t0,
+      to: t0 + 86_400_000,
+      fields: ['bladeSpeed'],
+      fn: 'count',
+    });
+    return rows[0]?.values.bladeSpeed;
+  };
+  const close = async () => {
+    await ingest.stop();
+    await store.stop();
+  };
+  return { store, ingest, send, count, close };
+}
+
 describe('ingest batching', () => {
   it('writes within the flush interval when the store is idle, and in full batches while a write is out', async () => {
-    const dataDir = mkdtempSync(join(tmpdir(), 'sawbrain-batching-'));
-    dirs.push(dataDir);
-    const config = loadConfig(
-      {},
-      {
-        roles: ['ingest'],
-        dataDir,
-        ingest: { batchMaxPoints: 500, writeConcurrency: 2, flushIntervalMs: 5 },
-      },
-    );
-    const store = new GatedStore(new SqliteStore({ dir: join(dataDir, 'tsdb'), logger: silentLogger() }));
-    await store.start();
-    let accept: Accept = () => {};
-    const source: MessageSource = {
-      kind: 'in-process',
-      start: async (a) => {
-        accept = a;
-      },
-      stop: async () => {},
-    };
-    const ingest = new IngestService({
-      config,
-      store,
-      logger: silentLogger(),
-      metrics: createMetrics(false),
-      source,
-    });
-    await ingest.start();
-    const topic = topicFor('acme', 'SAW-1', 'telemetry');
-    const t0 = Date.UTC(2026, 0, 1);
-    const send = (seq: number) =>
-      accept(topic, Buffer.from(JSON.stringify(telemetryMessage({ bootId: 'b1', seq, t0, n: 10 }))));
-
+    const { store, ingest, send, count, close } = await setup();
     store.hold();
     send(0);
     await expect.poll(() => store.sizes.length).toBe(1); // idle store: the single message goes after the flush interval
@@ -92,17 +113,25 @@ describe('ingest batching', () => {
     // full batches (at most one record over the limit); only the last may be partial
     for (const size of rest.slice(0, -1)) expect(size).toBeGreaterThanOrEqual(500);
     for (const size of rest) expect(size).toBeLessThanOrEqual(510);
-    const rows = await store.query({
-      db: 'operations',
-      measurement: 'telemetry',
-      from: t0,
-      to: t0 + 86_400_000,
-      fields: ['bladeSpeed'],
-      fn: 'count',
-    });
-    expect(rows[0]?.values.bladeSpeed).toBe(2010);
+    expect(await count()).toBe(2010);
     expect(ingest.sequenceState('SAW-1')).toEqual({ bootId: 'b1', maxSeq: 200, missing: 0 });
-    await ingest.stop();
-    await store.stop();
+    await close();
+  });
+
+  it('gives way to more urgent work in the process, but never stops for it', async () => {
+    let asked = 0;
+    // the warning engine is behind all the time: ingest still stores everything, in order
+    const { ingest, send, count, close } = await setup({
+      defer: () => {
+        asked++;
+        return true;
+      },
+    });
+    for (let seq = 0; seq < 300; seq++) send(seq);
+    await ingest.drained();
+    expect(await count()).toBe(3000);
+    expect(ingest.sequenceState('SAW-1')).toEqual({ bootId: 'b1', maxSeq: 299, missing: 0 });
+    expect(asked).toBeGreaterThan(0);
+    await close();
   });
 });

@@ -1,8 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { EnergyRow, UtilisationRow } from '../../databases/read-api.js';
-import type { ApiIdentity } from '../../registry/index.js';
-import { machineFor } from '../access.js';
 import type { ApiDeps } from '../deps.js';
 import { route } from '../route.js';
 import { Range, resolveRange } from '../schemas.js';

@@ -8,7 +8,6 @@ import {
   ReplacementRow,
   WearPartRow,
 } from '../../databases/read-api.js';
-import type { ApiIdentity } from '../../registry/index.js';
 import { machineFor } from '../access.js';
 import type { ApiDeps } from '../deps.js';
 import { route } from '../route.js';
