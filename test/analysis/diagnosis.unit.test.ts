@@ -59,6 +59,13 @@ describe('diagnosis: signature combinations → ranked causes', () => {
     expect(top('deviation-high')).toEqual([]);
   });
 
+  it('a mix below the absolute limit is a coolant failure even before a cut can show hot teeth', () => {
+    // the saw stands still: no blade temperature to confirm it; the drift alone is not enough …
+    expect(top('coolant-lean')).toEqual([]);
+    // … the concentration below the absolute limit (or the controller's lean alarm) is
+    expect(top('coolant-lean', 'coolant-lean-severe')).toEqual(['coolant-failure']);
+  });
+
   it('two faults at once give two findings (explain-away)', () => {
     expect(top('tension-low', 'hydraulic-pressure-low').sort()).toEqual(['hydraulic-leak', 'tension-loss']);
   });

@@ -1,5 +1,5 @@
 import { fork } from 'node:child_process';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { loadSeeds } from '../../seeds/index.js';
@@ -115,7 +115,10 @@ async function pool(seeds: number[], o: Options, argv: string[]): Promise<SeedMe
       say(`seed ${s}: started`);
       const m = await runSeed(s, argv, say);
       say(`seed ${s}: done, ${m.labels.length} faults, ${m.activations.length} warnings`);
-      if (o.dump) writeFileSync(join(o.dump, `seed-${s}.json`), JSON.stringify(m));
+      if (o.dump) {
+        mkdirSync(o.dump, { recursive: true });
+        writeFileSync(join(o.dump, `seed-${s}.json`), JSON.stringify(m));
+      }
       out.push(m);
     }
   });
