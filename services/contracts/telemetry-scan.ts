@@ -100,9 +100,10 @@ export class TelemetryScan {
     this.bytes = bytes;
     try {
       return this.envelope(bytes);
-    } catch (err) {
-      if (err === BAIL) return false;
-      throw err;
+    } catch {
+      // BAIL — or anything unexpected: the general path (JSON.parse + zod) decides, so a payload
+      // the scanner trips over can never stop ingest
+      return false;
     }
   }
 
@@ -307,7 +308,8 @@ function text(b: Uint8Array, s: number, e: number, last: string): string {
     while (i < last.length && last.charCodeAt(i) === b[s + i]) i++;
     if (i === last.length) return last;
   }
-  return String.fromCharCode.apply(null, b.subarray(s, e) as unknown as number[]);
+  // (not String.fromCharCode.apply: a number of 100k digits would exceed its argument limit)
+  return Buffer.from(b.buffer, b.byteOffset + s, e - s).toString('latin1');
 }
 
 function envelopeKey(b: Uint8Array, s: number, e: number): number {

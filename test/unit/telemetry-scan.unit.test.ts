@@ -202,6 +202,21 @@ describe('telemetry scanner (storage fast path)', () => {
     ]);
   });
 
+  it('reads numbers of any length without failing, exactly', () => {
+    const scan = new TelemetryScan();
+    const long = [
+      `0.${'0'.repeat(300_000)}1`,
+      `1${'0'.repeat(2)}.${'9'.repeat(300_000)}`,
+      `-0.${'0'.repeat(70_000)}`,
+    ];
+    for (const n of long) {
+      const text = `{"v":1,"ts":1750000000000,"bootId":"b","seq":7,"samples":[{"ts":1750000000000,"bladeDeviation":${n}}]}`;
+      const zod = Telemetry.safeParse(JSON.parse(text));
+      expect(scan.scan(Buffer.from(text))).toBe(zod.success);
+      if (zod.success) expect(scan.valueAt(0)).toBe(zod.data.samples[0]!.bladeDeviation);
+    }
+  });
+
   it('takes at most the standard’s 5,000 samples', () => {
     const scan = new TelemetryScan();
     const message = (n: number) =>
