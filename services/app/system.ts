@@ -16,11 +16,10 @@ import { MachineRegistry } from '../registry/index.js';
 import { loadSeeds } from '../seeds/index.js';
 import { createStore } from '../stores/index.js';
 import { ensureServicePassword } from './provision.js';
+import { type SimulatedFleet, startSimulatedFleet } from './simulated-fleet.js';
 
 /** While the in-process warning engine's oldest queued message is older than this, ingest waits. */
 const ANALYSIS_PRIORITY_LAG_MS = 20;
-
-import { type SimulatedFleet, startSimulatedFleet } from './simulated-fleet.js';
 
 /** A running SawBrain process: what it started, where to find it, and how to stop it. */
 export interface RunningSystem {

@@ -66,11 +66,25 @@ export function fleetFilter(kind: MessageKind | '#'): string {
 }
 
 /** Parses a concrete topic of the standard; null if it is not one. */
-export function parseTopic(topic: string): TopicAddress | null {
+/** Topics already parsed: every message is addressed by one, and a fleet uses a few per machine. */
+const parsed = new Map<string, Readonly<TopicAddress> | null>();
+
+/** The address of a `sawbrain/v1/…` topic, or null. Cached per topic: the result is frozen, shared. */
+export function parseTopic(topic: string): Readonly<TopicAddress> | null {
+  let address = parsed.get(topic);
+  if (address === undefined) {
+    address = parseLevels(topic);
+    if (parsed.size >= 100_000) parsed.clear();
+    parsed.set(topic, address);
+  }
+  return address;
+}
+
+function parseLevels(topic: string): Readonly<TopicAddress> | null {
   const parts = topic.split('/');
   if (parts.length !== 5 || parts[0] !== TOPIC_ROOT || parts[1] !== TOPIC_VERSION) return null;
   const [, , tenant, machine, kind] = parts as [string, string, string, string, string];
   if (!(kind in MESSAGE_SCHEMAS)) return null;
   if (!TenantId.safeParse(tenant).success || !MachineId.safeParse(machine).success) return null;
-  return { tenant, machine, kind: kind as MessageKind };
+  return Object.freeze({ tenant, machine, kind: kind as MessageKind });
 }

@@ -22,18 +22,16 @@ export interface Converted {
 
 /** one scanner, reused: a conversion's scan is used before the next conversion starts */
 const scanner = new TelemetryScan();
-/** topics and tags objects by topic (a few per machine; bounded) */
-const topics = new Map<string, { address: TopicAddress | null; tags: Record<string, string> | null }>();
+/** one tags object per machine address (parseTopic shares its addresses): line protocol caches its head by it */
+const tagsByAddress = new WeakMap<TopicAddress, Record<string, string>>();
 
-function topicOf(topic: string) {
-  let hit = topics.get(topic);
-  if (hit === undefined) {
-    const address = parseTopic(topic);
-    hit = { address, tags: address ? { tenant: address.tenant, machine: address.machine } : null };
-    if (topics.size >= 100_000) topics.clear();
-    topics.set(topic, hit);
+function tagsOf(address: TopicAddress): Record<string, string> {
+  let tags = tagsByAddress.get(address);
+  if (tags === undefined) {
+    tags = { tenant: address.tenant, machine: address.machine };
+    tagsByAddress.set(address, tags);
   }
-  return hit;
+  return tags;
 }
 
 /** The message's points, and one data-quality point per sequence event. */
@@ -77,20 +75,20 @@ export function positionOf(record: JournalRecord): string {
 
 /** Validates one record against the standard, tracks its `(bootId, seq)` and maps it to points. */
 export function convertRecord(record: JournalRecord, tracker: SequenceTracker, now: number): Converted {
-  const topic = topicOf(record.topic);
-  if (topic.address?.kind === 'telemetry' && scanner.scan(record.payload)) {
+  const topicAddress = parseTopic(record.topic);
+  if (topicAddress?.kind === 'telemetry' && scanner.scan(record.payload)) {
     // nearly all traffic: samples straight from the bytes, no objects (anything the scanner is
     // not certain of takes the general path below, which writes the error)
-    const events = tracker.observe(topic.address.machine, scanner.bootId, scanner.seq);
+    const events = tracker.observe(topicAddress.machine, scanner.bootId, scanner.seq);
     const points: Point[] = [];
-    qualityPoints(points, topic.address, 'telemetry', scanner.ts, events);
+    qualityPoints(points, topicAddress, 'telemetry', scanner.ts, events);
     return {
       kind: 'telemetry',
       points,
       samples: scanner.samples,
       dead: null,
       events,
-      scanned: { tags: topic.tags!, scan: scanner },
+      scanned: { tags: tagsOf(topicAddress), scan: scanner },
     };
   }
   const { address, result } = validateTopicPayload(record.topic, record.payload);

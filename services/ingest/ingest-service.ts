@@ -305,7 +305,6 @@ export class IngestService {
       } catch (err) {
         if (!isSawBrainError(err, 'STORE_REJECTED')) throw err;
         b.dead.push(rejected(c.points, err.message, record.end, now));
-        if (!c.scanned) samples = 0;
       }
     }
     b.items.push({ kind: c.kind, samples: points > 0 ? samples : 0, points, events: c.events });
