@@ -200,7 +200,7 @@ export class AnalysisEngine {
         const active = new Set(this.lifecycle.activeTypes(m.id));
         this.lifecycle.apply(
           m,
-          attribute(this.dict, diagnose(this.dict, m.activeSymptoms()), active),
+          attribute(this.dict, diagnose(this.dict, m.activeSymptoms(), active), active),
           ts,
           out,
         );

@@ -75,6 +75,7 @@ export function readyCuts(m: MachineCtx, now: number, lifeFactor: (grade: string
       stepKey: f.stepKey,
       areaCm2: c.areaCm2,
       eA: f.eAWear,
+      relSe: f.eAIdleSeKw > 0 ? (f.eAIdleSeKw * f.eAIdleSens) / f.eAWear : 0,
       completed: c.completed,
       seconds: (c.end - c.start) / 1000,
     });

@@ -33,6 +33,8 @@ function cutBlade(
     blade?: string;
     /** extra ln e_A of single cuts (a half-stepped cut, an outlier) */
     extra?: (i: number) => number;
+    /** relative standard error of each cut's e_A from its idle-power estimate */
+    relSe?: number;
   },
 ) {
   const area = o.area ?? 150;
@@ -57,6 +59,7 @@ function cutBlade(
         eA,
         completed: true,
         seconds: 120,
+        ...(o.relSe === undefined ? {} : { relSe: o.relSe }),
       }),
     );
   }
@@ -94,6 +97,24 @@ describe('blade life (DOMAIN §4)', () => {
     const est = estimateLife(t, t.current!, 1);
     expect(est.steps).toBe(1);
     expect(est.ratioSelf!).toBeLessThan(1.5); // the wear rate itself did not change
+  });
+
+  it('judges a step against the noise the idle-power estimate puts into e_A', () => {
+    const steps = (o: Parameters<typeof cutBlade>[1]) => {
+      const t = new BladeTracker(priors, { ...DEFAULT_BLADE_LIFE, endOfLifeRise: RISE });
+      t.mounted(spec, true, T0);
+      return cutBlade(t, o).updates.filter((u) => u?.step);
+    };
+    // +11 % from cut 80 on: a step on a cut whose e_A is exact …
+    expect(steps({ cuts: 120, step: 0.11, at: 80 })).toHaveLength(1);
+    // … within the noise of a slow cut where 20–30 W of idle-power error is ±5 % of e_A
+    expect(steps({ cuts: 120, step: 0.11, at: 80, relSe: 0.05 })).toHaveLength(0);
+    // a chipped tooth that stands above that noise is still seen, at its own size
+    const big = steps({ cuts: 120, step: 0.3, at: 80, relSe: 0.05 });
+    expect(big).toHaveLength(1);
+    expect(big[0]!.step!.size).toBeCloseTo(0.3, 1);
+    // while the machine's idle power is not learned yet, no step is judged at all
+    expect(steps({ cuts: 120, step: 0.3, at: 80, relSe: Number.POSITIVE_INFINITY })).toHaveLength(0);
   });
 
   it('does not read what is left of a step (a chip in the middle of a cut) as a faster wear trend', () => {

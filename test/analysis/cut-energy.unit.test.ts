@@ -74,6 +74,19 @@ describe('specific cutting energy e_A (DOMAIN §4, §5)', () => {
     expect(cutFeatures(near.c, near.m, IDLE).eA).toBeCloseTo(cutting, -1);
   });
 
+  it('says how uncertain its P_idle makes e_A: unknown until the idle power is learned, then its spread', () => {
+    const fresh = cut();
+    const before = cutFeatures(fresh.c, fresh.m, undefined);
+    expect(before.eAIdleSeKw).toBe(Number.POSITIVE_INFINITY); // no step can rest on it yet
+    expect(before.eAIdleSens).toBeCloseTo((1000 * 125) / AREA, 6);
+    const { m, c } = cut();
+    for (let i = 0; i < 20; i++) m.idle.add(IDLE + 0.02 * Math.sin(i)); // approaches stray by ~±20 W
+    const f = cutFeatures(c, m, IDLE);
+    // 4 approach samples shrunk towards the learned level with weight 10: 4/14 of its spread
+    expect(f.eAIdleSeKw).toBeCloseTo((4 / 14) * m.idle.scale, 6);
+    expect(m.idle.scale).toBeGreaterThan(0.005);
+  });
+
   it('leaves the energy of single-sample spikes out of e_A for the wear trend', () => {
     const { m, c } = cut({ spikes: [20, 40, 60, 80] });
     const f = cutFeatures(c, m, undefined);

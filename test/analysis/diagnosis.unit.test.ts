@@ -66,6 +66,28 @@ describe('diagnosis: signature combinations → ranked causes', () => {
     expect(top('coolant-lean', 'coolant-lean-severe')).toEqual(['coolant-failure']);
   });
 
+  it('a standing warning keeps the symptoms it still explains: its neighbours are no third fault', () => {
+    // a chipped tooth (step, spikes) and a motor overload that tripped the saw (current at the
+    // limit, abrupt stop) at once: read cold, a broken blade explains the step and the stop
+    const both = sym('energy-step', 'force-spikes', 'abrupt-stop', 'current-at-limit');
+    expect(diagnose(dict, both).map((f) => f.type)).toContain('blade-breakage');
+    // with the chipping and overload warnings up, their symptoms stay theirs: nothing new is found
+    const standing = new Set(['tooth-chipping', 'motor-overload']);
+    expect(
+      diagnose(dict, both, standing)
+        .map((f) => f.type)
+        .sort(),
+    ).toEqual(['motor-overload', 'tooth-chipping']);
+    // a stop that neither explains (no overload current) is still the blade breaking
+    expect(diagnose(dict, sym('energy-step', 'abrupt-stop'), standing).map((f) => f.type)).toContain(
+      'blade-breakage',
+    );
+    // a symptom neither of them explains is a finding of its own
+    expect(diagnose(dict, [...both, ...sym('tension-low')], standing).map((f) => f.type)).toContain(
+      'tension-loss',
+    );
+  });
+
   it('two faults at once give two findings (explain-away)', () => {
     expect(top('tension-low', 'hydraulic-pressure-low').sort()).toEqual(['hydraulic-leak', 'tension-loss']);
   });

@@ -53,6 +53,37 @@ describe('alarm lifecycle (OPC UA Part 9 / ISA-18.2)', () => {
     expect(out.events.map((e) => e.action)).toEqual(['raise']);
   });
 
+  it('a condition that keeps coming back soon after clearing gets a longer off-delay (chattering)', () => {
+    const lm = new LifecycleManager(dict, cfg); // off-delay 5 min, chatter window 15 min
+    const m = machine();
+    const out = output();
+    // a limit crossed on one cut in nine minutes, for four hours: each gap outlasts the off-delay
+    let t = T0;
+    for (let i = 0; i < 27; i++, t += 9 * MIN) {
+      lm.apply(m, [finding('crooked-cut')], t, out);
+      lm.apply(m, [], t + MIN, out);
+      lm.settleClears(m.id, t + 8 * MIN, out);
+    }
+    // it cleared once, came back 3 min later: its off-delay doubled to 10 min and it stays up
+    expect(out.events.map((e) => e.action)).toEqual(['raise', 'clear', 'reactivate']);
+    expect(lm.list()[0]).toMatchObject({ state: 'raised', occurrences: 2, chatter: 1 });
+    // gone for good: it clears after the longer off-delay …
+    lm.settleClears(m.id, t - 9 * MIN + 11 * MIN, out);
+    expect(lm.list()[0]!.state).toBe('cleared');
+    // … and a return long after that is an ordinary re-occurrence again
+    lm.apply(m, [finding('crooked-cut')], t + 60 * MIN, out);
+    expect(lm.list()[0]).toMatchObject({ state: 'raised', occurrences: 3, chatter: 0 });
+    // a critical warning (an overload trip each time) is annunciated at every return
+    const trips = new LifecycleManager(dict, cfg);
+    const out2 = output();
+    for (let i = 0; i < 4; i++) {
+      trips.apply(m, [finding('motor-overload')], T0 + i * 9 * MIN, out2);
+      trips.apply(m, [], T0 + i * 9 * MIN + MIN, out2);
+      trips.settleClears(m.id, T0 + i * 9 * MIN + 8 * MIN, out2);
+    }
+    expect(out2.events.filter((e) => e.action === 'reactivate')).toHaveLength(3);
+  });
+
   it('shelving hides a warning until it expires (or is unshelved)', () => {
     const lm = new LifecycleManager(dict, cfg);
     const m = machine();

@@ -91,3 +91,26 @@ describe('blade-wear-rate against the machine’s normal slope', () => {
     expect(run(shipped, est(shipped.selfForNormal + 0.1))).toBe(true);
   });
 });
+
+describe('blade-wear-rate against the blade’s own earlier slope', () => {
+  it('compares with the earlier slope only when it is the blade’s own, not the floor under it', () => {
+    // recent slope 1.9 × the normal one: below what the normal test needs …
+    const normal = shipped.ratioMachine * 0.75;
+    // … but 3.2 × the blade's own earlier slope: abnormal for this blade
+    const own = { ...life(0.5, normal), ratioSelf: 3.2, ratioSelfLow: 3 };
+    expect(run(shipped, own)).toBe(true);
+    // the same 3.2 × against a floor of 0.6 × the normal slope (the blade's earlier trend was flat
+    // or noise) is only 1.9 × the normal slope: the normal test decides, and it is not met
+    expect(run(shipped, { ...own, selfFloored: true })).toBe(false);
+    // far beyond the normal slope it is still abnormal wear
+    expect(
+      run(shipped, {
+        ...own,
+        ...life(0.5, shipped.ratioMachine * 1.2),
+        ratioSelf: 3.2,
+        ratioSelfLow: 3,
+        selfFloored: true,
+      }),
+    ).toBe(true);
+  });
+});

@@ -1,5 +1,6 @@
 import type { BladeSpec } from '../../contracts/index.js';
 import type { WearPoint } from './slopes.js';
+import type { CutEnergy } from './steps.js';
 
 /** One blade loop as the analysis follows it, from mount (or first sight) to dismount. */
 export class BladeRecord {
@@ -19,7 +20,7 @@ export class BladeRecord {
   /** integrated wear since break-in (ln e_A rise), for blades followed from new */
   wear = 0;
   /** last point of each exact section on this blade (and its cut number), for step detection */
-  readonly lastByKey = new Map<string, { point: WearPoint; index: number }>();
+  readonly lastByKey = new Map<string, { point: WearPoint; index: number; energy: CutEnergy }>();
   lastAreas: number[] = [];
 
   constructor(

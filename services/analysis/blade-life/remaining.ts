@@ -19,6 +19,11 @@ export interface BladeLifeEstimate {
   /** recent wear slope / the blade's own earlier slope (and the lower quartile of the recent one / it) */
   ratioSelf?: number;
   ratioSelfLow?: number;
+  /**
+   * the blade's earlier slope was below the floor (a fraction of the normal slope), so ratioSelf
+   * compares with that floor, not with the blade's own history
+   */
+  selfFloored?: boolean;
   /** recent wear slope / the machine's normal (or catalogue) slope */
   ratioNormal?: number;
   ratioNormalLow?: number;
@@ -53,6 +58,7 @@ export function estimateLife(t: BladeTracker, b: BladeRecord, lifeFactor: number
   if (recent && ref > 0) {
     est.ratioSelf = recent.slope / ref;
     est.ratioSelfLow = recent.low / ref;
+    est.selfFloored = earlier !== null && ref > earlier.slope;
   }
   if (recent && normal && normal.slope > 0) {
     est.ratioNormal = recent.slope / normal.slope;

@@ -17,6 +17,20 @@ export interface StepVerdict {
   hold: boolean;
 }
 
+/** A cut's ln e_A and how uncertain its idle-power estimate makes it. */
+export interface CutEnergy {
+  lnEA: number;
+  /**
+   * relative standard error of e_A from the P_idle it was computed with (a few approach samples):
+   * on slow cuts where cutting is a small share of the drive's power (nickel alloys, stainless)
+   * a few tens of watts of idle-power noise move e_A by several per cent
+   */
+  relSe: number;
+}
+
+/** a step must stand this many standard errors of the idle-power noise above the last cut */
+const IDLE_NOISE_Z = 3;
+
 /** Same-section comparisons older than this many cuts are not trusted for steps. */
 const MAX_AGE_CUTS = 40;
 
@@ -24,7 +38,8 @@ const MAX_AGE_CUTS = 40;
  * Chipping steps (DOMAIN §4: "treat steps … as chipping, not wear"): a cut whose ln e_A jumps
  * above the level of the previous cut of the same exact section (else of the same material ×
  * section class, with a 1.5× threshold), beyond the wear trend in between, by more than
- * max(stepMin, stepSigma × residual σ) plus that expected wear again, is a candidate; the next comparable cut
+ * max(stepMin, stepSigma × residual σ, IDLE_NOISE_Z × the two cuts' idle-power noise) plus that
+ * expected wear again is a candidate; the next comparable cut
  * confirms it (still above by half the step) or shows it was an outlier. Confirmed steps are
  * added to the blade's step offset, so the wear trend never sees them. A cut as far below the last
  * one of its exact section is held out of the trend (never a step).
@@ -33,7 +48,7 @@ export function stepCheck(
   b: BladeRecord,
   keys: { section: string; cls: string },
   x: number,
-  lnEA: number,
+  energy: CutEnergy,
   slope: number,
   ts: number,
   o: StepOptions,
@@ -45,7 +60,7 @@ export function stepCheck(
   };
   const bySection = fresh(keys.section);
   const last = bySection ?? fresh(keys.cls);
-  const y = lnEA - b.stepOffset;
+  const y = energy.lnEA - b.stepOffset;
   if (!last) {
     if (b.pendingStep && ++b.pendingStep.waited > o.stepWait) b.pendingStep = null;
     return { hold: false };
@@ -53,6 +68,8 @@ export function stepCheck(
   // wear between the two cuts may be up to twice the expected: a step must stand above that too
   const wear = slope * (x - last.point.x);
   const r = y - (last.point.y + wear);
+  // the difference of two e_A carries both cuts' idle-power noise
+  const idleNoise = Math.hypot(energy.relSe, last.energy.relSe);
   const verdict: StepVerdict = { residual: r, hold: false };
   const pending = b.pendingStep;
   if (pending) {
@@ -68,7 +85,8 @@ export function stepCheck(
     }
   } else {
     const scale = Math.max(0.01, b.residuals.length >= 5 ? robustSigma(b.residuals) : 0.01);
-    const threshold = (bySection ? 1 : 1.5) * Math.max(o.stepMin, o.stepSigma * scale);
+    const threshold =
+      (bySection ? 1 : 1.5) * Math.max(o.stepMin, o.stepSigma * scale, IDLE_NOISE_Z * idleNoise);
     // wear never lowers e_A: a cut far below the last one of the same section is held out too, so
     // a lone outlier does not become the level the next cut is judged against (and read as a
     // step up); a lasting lower level enters the trend from the next cut on

@@ -2,7 +2,7 @@ import type { BladeSpec } from '../../contracts/index.js';
 import { median, type SlopeEstimate } from '../baselines/robust.js';
 import { BladeRecord } from './blade.js';
 import type { WearPoint } from './slopes.js';
-import { type StepOptions, stepCheck } from './steps.js';
+import { type CutEnergy, type StepOptions, stepCheck } from './steps.js';
 import { type WindowOptions, windowSlopes } from './windows.js';
 
 /** Reference data the wear model leans on until the fleet has taught it better. */
@@ -48,6 +48,8 @@ export interface WearCut {
   areaCm2: number;
   /** specific cutting energy, J/cm² */
   eA: number;
+  /** relative standard error of e_A from its idle-power estimate (absent: 0) */
+  relSe?: number;
   completed: boolean;
   /** duration of the cut, s */
   seconds: number;
@@ -174,7 +176,8 @@ export class BladeTracker {
         (life !== undefined && x < this.o.breakInLifeFraction * life));
     const update: WearUpdate = { blade: b, inBreakIn };
     const slope = Math.max(0, this.slopes(b).recent?.slope ?? this.normalSlope(b)?.slope ?? 0);
-    const verdict = stepCheck(b, { section: c.stepKey, cls: c.key }, x, Math.log(c.eA), slope, c.ts, this.o);
+    const energy: CutEnergy = { lnEA: Math.log(c.eA), relSe: c.relSe ?? 0 };
+    const verdict = stepCheck(b, { section: c.stepKey, cls: c.key }, x, energy, slope, c.ts, this.o);
     if (verdict.residual !== undefined) update.residual = verdict.residual;
     if (verdict.step) update.step = verdict.step;
     if (verdict.hold) return update;
@@ -186,8 +189,8 @@ export class BladeTracker {
       y: Math.log(c.eA) - b.stepOffset,
       areaCm2: c.areaCm2,
     };
-    b.lastByKey.set(c.stepKey, { point, index: b.cuts });
-    b.lastByKey.set(c.key, { point, index: b.cuts });
+    b.lastByKey.set(c.stepKey, { point, index: b.cuts, energy });
+    b.lastByKey.set(c.key, { point, index: b.cuts, energy });
     if (inBreakIn) return update;
     const prev = b.points[b.points.length - 1];
     b.points.push(point);

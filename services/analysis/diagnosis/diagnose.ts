@@ -45,8 +45,16 @@ function primaryOf(c: IndexedCause, symptoms: SymptomReport[]): SymptomReport {
  * ones), against a "no fault" hypothesis (prior × each symptom's false-alarm rate), so a lone weak
  * symptom makes no warning. The top cause, if probable enough, becomes a finding and the symptoms
  * it explains are set aside; what is left is diagnosed again: two faults at once give two findings.
+ * Causes with a warning already up (`standing`) are tried first: while their own symptoms still
+ * diagnose them, those symptoms stay theirs, and only what is left can be a new fault (a chipped
+ * tooth's step and a motor overload's trip, both warned, are not read together as a broken blade
+ * that would explain both).
  */
-export function diagnose(dict: Dictionary, active: readonly SymptomReport[]): Finding[] {
+export function diagnose(
+  dict: Dictionary,
+  active: readonly SymptomReport[],
+  standing: ReadonlySet<string> = new Set(),
+): Finding[] {
   const { minProbability, explainedAt, maxCauses } = dict.settings;
   const allActive = new Set(active.map((s) => s.symptom));
   let left = [...active];
@@ -56,7 +64,12 @@ export function diagnose(dict: Dictionary, active: readonly SymptomReport[]): Fi
     let found: Finding | undefined;
     // candidates in the order of the full ranking; each is judged on the symptoms it explains, so
     // the symptoms of a second, concurrent fault do not dilute the first one below the threshold
-    for (const candidate of rank(dict, present, allActive)) {
+    const ranked = rank(dict, present, allActive);
+    const order = [
+      ...ranked.filter((r) => standing.has(r.c.cause.id)),
+      ...ranked.filter((r) => !standing.has(r.c.cause.id)),
+    ];
+    for (const candidate of order) {
       const explained = left.filter((s) => (candidate.c.p.get(s.symptom) ?? 0) >= explainedAt);
       if (explained.length === 0) continue;
       const own = rank(dict, new Set(explained.map((s) => s.symptom)), allActive);

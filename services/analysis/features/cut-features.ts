@@ -43,6 +43,14 @@ export interface CutFeatures {
   idlePowerKw: number;
   /** same, from the samples before the blade entered the work only (P_idle for e_A), kW */
   approachIdleKw: number;
+  /**
+   * standard error of the P_idle e_A was computed with, kW: one approach's idle power strays from
+   * cut to cut (0 when e_A is the controller's figure or rests on the learned idle power alone;
+   * infinite while the machine's idle power is not learned yet)
+   */
+  eAIdleSeKw: number;
+  /** J/cm² of e_A per kW of P_idle error: 1000 × cut duration (s) / area (cm²) */
+  eAIdleSens: number;
   /** blade speed sag under load: 1 − v(cutting) / v(approach) */
   speedSag: number;
   /** median cutting power / rated input power of the model (NaN when unknown) */
@@ -113,6 +121,13 @@ export function cutFeatures(
       : n
         ? (n * approachIdle + IDLE_PRIOR_WEIGHT * learnedIdleKw) / (n + IDLE_PRIOR_WEIGHT)
         : learnedIdleKw;
+  // its standard error: how far one approach's median strays from cut to cut (the spread the
+  // machine's learned idle power has), times the approach's weight in the estimate; unknown (no
+  // step can be judged on it) until that spread is learned
+  const approachSe = m.idle.ready ? m.idle.scale : Number.POSITIVE_INFINITY;
+  const approachWeight =
+    n === 0 ? 0 : learnedIdleKw === undefined || jumped ? 1 : n / (n + IDLE_PRIOR_WEIGHT);
+  const idleSe = approachWeight > 0 ? approachWeight * approachSe : 0;
   const durationS = (c.end - c.start) / 1000;
   const cutAbovePower = cutPower.map((p) => p - base);
   const powerSpikes = spikes(cutAbovePower, spikeRel, 6, 0.005);
@@ -140,6 +155,8 @@ export function cutFeatures(
     cuttingSamples: cutPower.length,
     idlePowerKw: runPower.length ? idle : Number.NaN,
     approachIdleKw: approachIdle,
+    eAIdleSeKw: measured > 0 ? idleSe : 0,
+    eAIdleSens: c.areaCm2 > 0 ? (1000 * durationS) / c.areaCm2 : 0,
     speedSag: Number.isFinite(vApproach) && vApproach > 0 ? 1 - vCut / vApproach : Number.NaN,
     load: cutPower.length ? median(cutPower) / ratedInputKw : Number.NaN,
     bladeTempRise: rise.length ? median(rise) : Number.NaN,

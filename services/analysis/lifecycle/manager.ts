@@ -14,6 +14,13 @@ export interface LifecycleConfig {
   maxShelveMs: number;
   /** off-delay (ISA-18.2 anti-chatter): the condition must stay away this long before it clears */
   clearDelayMs: number;
+  /**
+   * a warning raised again within this long of clearing is chattering: each such return doubles
+   * its off-delay, up to `maxChatterDoublings` times (× 8 with 3), until it closes (not critical
+   * warnings: each break or overload trip is an event of its own and is annunciated)
+   */
+  chatterWindowMs: number;
+  maxChatterDoublings: number;
 }
 
 export const DEFAULT_LIFECYCLE: LifecycleConfig = {
@@ -21,6 +28,8 @@ export const DEFAULT_LIFECYCLE: LifecycleConfig = {
   autoResolveMs: 24 * 3_600_000,
   maxShelveMs: 7 * 24 * 3_600_000,
   clearDelayMs: 15 * 60_000,
+  chatterWindowMs: 15 * 60_000,
+  maxChatterDoublings: 3,
 };
 
 /** What a lifecycle step produced: history events, records to publish, records to persist. */
@@ -149,6 +158,7 @@ export class LifecycleManager {
           suppressed: this.suppression(m, f.type, ts, cause.severity === 'critical'),
           annunciated: false,
           clearPendingSince: null,
+          chatter: 0,
           state: 'raised',
         };
         this.open.set(rec.warningId, rec);
@@ -158,6 +168,13 @@ export class LifecycleManager {
       }
       Object.assign(r, d, { rule: f.primary.rule, clearPendingSince: null });
       if (!r.active) {
+        // back soon after it cleared: a chattering condition (a limit crossed cut after cut) stays
+        // up longer next time instead of being annunciated again and again — not a critical one (a
+        // break, an overload trip): each of those is an event of its own and is annunciated
+        // (clearedAt is when the condition went away; the clear was annunciated an off-delay later)
+        const clearedShownAt = r.clearedAt === null ? null : r.clearedAt + this.offDelay(r);
+        const quick = clearedShownAt !== null && ts - clearedShownAt < this.c.chatterWindowMs;
+        r.chatter = quick && r.severity !== 'critical' ? r.chatter + 1 : 0;
         r.active = true;
         r.acked = false;
         r.clearedAt = null;
@@ -194,9 +211,14 @@ export class LifecycleManager {
     }
   }
 
+  /** The off-delay of a warning: doubled for each quick return (chattering), up to the limit. */
+  private offDelay(r: WarningRecord): number {
+    return this.c.clearDelayMs * 2 ** Math.min(r.chatter, this.c.maxChatterDoublings);
+  }
+
   /** Clears a warning whose condition has been gone for the off-delay. */
   private clearIfDue(r: WarningRecord, ts: number, out: LifecycleOutput): void {
-    if (r.clearPendingSince === null || ts - r.clearPendingSince < this.c.clearDelayMs) return;
+    if (r.clearPendingSince === null || ts - r.clearPendingSince < this.offDelay(r)) return;
     r.active = false;
     r.clearedAt = r.clearPendingSince;
     r.clearPendingSince = null;

@@ -34,6 +34,8 @@ export const WarningRecord = z.object({
   annunciated: z.boolean(),
   /** off-delay: the condition is gone since then (device time); it clears once gone long enough */
   clearPendingSince: z.number().nullable().default(null),
+  /** times it came back soon after clearing (chattering); each doubles its off-delay */
+  chatter: z.number().int().min(0).default(0),
   state: WarningState,
 });
 export type WarningRecord = z.infer<typeof WarningRecord>;

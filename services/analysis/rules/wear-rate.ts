@@ -62,7 +62,10 @@ export const wearRate = defineRule({
     const life = e.life;
     if (!life || !e.f.cut.completed || e.wear?.inBreakIn) return;
     const usedKnown = life.used !== undefined;
-    const self = life.ratioSelf;
+    // against the blade's own earlier slope only when that slope is its own: an earlier trend below
+    // the floor (flat, noisy) makes the 'self' ratio a comparison with a fraction of the normal
+    // slope, which the normal test below already makes with its own, stricter ratio
+    const self = life.selfFloored ? undefined : life.ratioSelf;
     const normal = life.ratioNormal;
     if (self === undefined && normal === undefined) return;
     const k = lateFactor(life.used, p);
