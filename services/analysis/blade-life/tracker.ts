@@ -186,7 +186,7 @@ export class BladeTracker {
       key: c.key,
       seg: b.steps.length,
       x,
-      y: Math.log(c.eA) - b.stepOffset,
+      y: energy.lnEA - b.stepOffset,
       areaCm2: c.areaCm2,
     };
     b.lastByKey.set(c.stepKey, { point, index: b.cuts, energy });
