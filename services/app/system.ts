@@ -69,6 +69,7 @@ export async function startSystem(config: Config, logger: Logger): Promise<Runni
   const stopAll = async () => {
     for (const c of started.splice(0).reverse()) {
       try {
+        logger.debug({ component: c.name }, 'stopping');
         await c.stop();
       } catch (err) {
         logger.error({ err, component: c.name }, 'stop failed');

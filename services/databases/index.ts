@@ -118,7 +118,10 @@ export class DatabasesService {
     // reference data of seeds/, idempotent (rewritten in place); queued if the store is down
     this.enqueue(referencePoints(this.deps.seeds));
     await this.resume();
-    await this.deps.source?.start((topic, payload) => this.accept(topic, payload));
+    await this.deps.source?.start((topic, payload, done) => {
+      this.accept(topic, payload);
+      done();
+    });
     this.flushTimer = setInterval(() => this.kick(), 200);
     this.timer = setInterval(() => void this.rollup(), this.deps.config.databases.rollupIntervalMs);
     this.log.info(

@@ -60,10 +60,23 @@ const CONVERT_SLICE_MS = 5;
 const MAX_DEFER_MS = 20;
 
 /**
+ * Group commit: the messages accepted in one turn of the event loop are journaled with one write
+ * at its end (setImmediate) and acknowledged after it; a group is written at once when it reaches
+ * this size, so the memory it holds stays bounded.
+ */
+const GROUP_MAX_BYTES = 256 * 1024;
+
+interface Arrival {
+  topic: string;
+  payload: Buffer;
+  done: (err?: Error) => void;
+}
+
+/**
  * The ingest service: consumes every machine's uplink topics (sources.ts: a persistent QoS 1
  * MQTT subscriber, or in-process on the broker when both share a process).
  *
- *   message ──► journal append (sync) ──► acknowledge   (PUBACK only once it is on disk)
+ *   message ──► journal (group commit) ──► acknowledge   (PUBACK only once it is on disk)
  *              │
  *              └─► flusher: validate · (bootId, seq) · map to points ──► store.write ──► commit
  *
@@ -76,6 +89,10 @@ export class IngestService {
   private readonly journal: Journal;
   private readonly state: IngestState;
   private readonly tracker = new SequenceTracker();
+  /** accepted, not yet journaled (nor acknowledged): the group of this turn of the event loop */
+  private group: Arrival[] = [];
+  private groupBytes = 0;
+  private groupScheduled = false;
   /** records received, in order; taken slots are cleared so that nothing holds a converted record */
   private queue: (JournalRecord | undefined)[] = [];
   private queueHead = 0;
@@ -139,7 +156,7 @@ export class IngestService {
     }
     this.running = true;
     this.loop = this.flushLoop();
-    await this.deps.source.start((topic, payload) => this.accept(topic, payload));
+    await this.deps.source.start((topic, payload, done) => this.accept(topic, payload, done));
   }
 
   /** Stops receiving, drains what it can within `drainMs`, and closes. Undelivered data stays journaled. */
@@ -147,6 +164,7 @@ export class IngestService {
     if (this.stopped) return;
     this.stopped = true;
     await this.deps.source.stop();
+    this.commitGroup();
     const deadline = Date.now() + drainMs;
     while (this.hasBacklog() && this.storeUp && Date.now() < deadline) await sleep(20);
     this.running = false;
@@ -187,25 +205,64 @@ export class IngestService {
 
   private hasBacklog(): boolean {
     return (
-      this.pending.length > 0 || this.open !== null || this.queueHead < this.queue.length || this.overflow
+      this.group.length > 0 ||
+      this.pending.length > 0 ||
+      this.open !== null ||
+      this.queueHead < this.queue.length ||
+      this.overflow
     );
   }
 
-  /** The acknowledgement path: journal, then queue for the flusher. Synchronous by design. */
-  private accept(topic: string, payload: Buffer): void {
-    const before = this.journal.head;
-    const end = this.journal.append(topic, payload);
-    this.m.received.inc();
-    this.counts.received++;
+  /** The acknowledgement path: joins this turn's group; `done` runs once it is journaled. */
+  private accept(topic: string, payload: Buffer, done: (err?: Error) => void): void {
+    this.group.push({ topic, payload, done });
+    this.groupBytes += payload.length + topic.length;
+    if (this.groupBytes >= GROUP_MAX_BYTES) this.commitGroup();
+    else if (!this.groupScheduled) {
+      this.groupScheduled = true;
+      setImmediate(() => {
+        this.groupScheduled = false;
+        this.commitGroup();
+      });
+    }
+  }
+
+  /** Journals the group with one write, queues it for the flusher, then acknowledges it. */
+  private commitGroup(): void {
+    const group = this.group;
+    if (group.length === 0) return;
+    this.group = [];
+    this.groupBytes = 0;
+    let before = this.journal.head;
+    let ends: Cursor[];
+    try {
+      ends = this.journal.appendAll(group);
+    } catch (err) {
+      this.log.error({ err, messages: group.length }, 'journal append failed; messages not acknowledged');
+      for (const a of group) a.done(err as Error);
+      return;
+    }
+    this.m.received.inc(group.length);
+    this.counts.received += group.length;
+    for (let i = 0; i < group.length; i++) {
+      const end = ends[i]!;
+      this.enqueue(group[i]!, before, end);
+      before = end;
+    }
+    for (const a of group) a.done();
+  }
+
+  /** Queues a journaled record for the flusher (or leaves it to be read back from disk). */
+  private enqueue(a: Arrival, before: Cursor, end: Cursor): void {
     if (this.overflow) return;
-    const size = payload.length + topic.length;
+    const size = a.payload.length + a.topic.length;
     if (this.queueBytes + size > this.deps.config.ingest.memoryQueueBytes) {
       // Memory is full (store down for a while): the rest is read back from disk in order.
       this.overflow = true;
       this.readCursor = before;
       return;
     }
-    this.queue.push({ topic, payload, end });
+    this.queue.push({ topic: a.topic, payload: a.payload, end });
     this.queueBytes += size;
   }
 

@@ -4,10 +4,11 @@ import { fleetFilter, UPLINK_KINDS } from '../contracts/index.js';
 import type { Logger } from '../core/logger.js';
 
 /**
- * Where ingest's messages come from. `accept` journals one message synchronously and throws
- * if it could not; the source acknowledges the message only after `accept` returned.
+ * Where ingest's messages come from. `accept` journals a message (with the others of the same
+ * turn of the event loop) and calls `done` once it is on disk, or with the error if it could not
+ * be written; the source acknowledges the message only when `done` is called without one.
  */
-export type Accept = (topic: string, payload: Buffer) => void;
+export type Accept = (topic: string, payload: Buffer, done: (err?: Error) => void) => void;
 
 export interface MessageSource {
   readonly kind: 'mqtt' | 'in-process';
@@ -42,15 +43,8 @@ export function mqttSource(opts: {
         reconnectPeriod: 1000,
         connectTimeout: 10_000,
       });
-      c.handleMessage = (packet: IPublishPacket, done: (err?: Error) => void) => {
-        try {
-          accept(packet.topic, packet.payload as Buffer);
-          done();
-        } catch (err) {
-          log.error({ err }, 'journal append failed; message not acknowledged');
-          done(err as Error);
-        }
-      };
+      c.handleMessage = (packet: IPublishPacket, done: (err?: Error) => void) =>
+        accept(packet.topic, packet.payload as Buffer, done);
       c.on('connect', (connack) => {
         log.info({ sessionPresent: connack.sessionPresent }, 'connected to broker');
         if (connack.sessionPresent) return;
@@ -96,15 +90,8 @@ export function inProcessSource(aedes: Aedes, logger: Logger): MessageSource {
   return {
     kind: 'in-process',
     async start(accept) {
-      const deliver = (packet: AedesPublishPacket, cb: (err?: Error) => void) => {
-        try {
-          accept(packet.topic, packet.payload as Buffer);
-          cb();
-        } catch (err) {
-          logger.error({ err }, 'journal append failed; message not acknowledged');
-          cb(err as Error);
-        }
-      };
+      const deliver = (packet: AedesPublishPacket, cb: (err?: Error) => void) =>
+        accept(packet.topic, packet.payload as Buffer, cb);
       listener = deliver;
       await Promise.all(
         FILTERS.map((f) => new Promise<void>((resolve) => aedes.subscribe(f, deliver, () => resolve()))),

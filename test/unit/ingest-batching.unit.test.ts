@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -77,8 +77,14 @@ async function setup(opts: { defer?: () => boolean } = {}) {
   await ingest.start();
   const topic = topicFor('acme', 'SAW-1', 'telemetry');
   const t0 = Date.UTC(2026, 0, 1);
-  const send = (seq: number) =>
-    accept(topic, Buffer.from(JSON.stringify(telemetryMessage({ bootId: 'b1', seq, t0, n: 10 }))));
+  const payloadOf = (seq: number) =>
+    Buffer.from(JSON.stringify(telemetryMessage({ bootId: 'b1', seq, t0, n: 10 })));
+  const send = (seq: number, done: (err?: Error) => void = () => {}) => accept(topic, payloadOf(seq), done);
+  /** bytes in the journal's segment files */
+  const journaled = () => {
+    const jdir = join(dataDir, 'ingest', 'journal');
+    return readdirSync(jdir).reduce((n, f) => n + statSync(join(jdir, f)).size, 0);
+  };
   const count = async () => {
     const rows = await store.query({
       db: 'operations',
@@ -94,7 +100,7 @@ async function setup(opts: { defer?: () => boolean } = {}) {
     await ingest.stop();
     await store.stop();
   };
-  return { store, ingest, send, count, close };
+  return { store, ingest, send, payloadOf, journaled, topic, count, close };
 }
 
 describe('ingest batching', () => {
@@ -115,6 +121,29 @@ describe('ingest batching', () => {
     for (const size of rest) expect(size).toBeLessThanOrEqual(510);
     expect(await count()).toBe(2010);
     expect(ingest.sequenceState('SAW-1')).toEqual({ bootId: 'b1', maxSeq: 200, missing: 0 });
+    await close();
+  });
+
+  it('journals the messages of one turn of the event loop with one write and acknowledges them after it', async () => {
+    const { ingest, send, payloadOf, journaled, topic, count, close } = await setup();
+    const before = journaled();
+    const groupBytes = Array.from(
+      { length: 50 },
+      (_, seq) => 8 + topic.length + payloadOf(seq).length,
+    ).reduce((a, b) => a + b, 0);
+    const acks: { seq: number; err?: Error; onDisk: number }[] = [];
+    for (let seq = 0; seq < 50; seq++)
+      send(seq, (err) => acks.push({ seq, ...(err ? { err } : {}), onDisk: journaled() }));
+    // nothing is acknowledged in the turn that received it, nor written yet
+    expect(acks).toEqual([]);
+    expect(journaled()).toBe(before);
+    await new Promise((r) => setImmediate(r));
+    // at the end of the turn: all 50 on disk, then all 50 acknowledged in order
+    expect(acks.map((a) => a.seq)).toEqual(Array.from({ length: 50 }, (_, i) => i));
+    expect(acks.every((a) => a.err === undefined && a.onDisk === before + groupBytes)).toBe(true);
+    await ingest.drained();
+    expect(await count()).toBe(500);
+    expect(ingest.stats().received).toBe(50);
     await close();
   });
 

@@ -36,6 +36,44 @@ describe('ingest journal', () => {
     j.close();
   });
 
+  it("writes a group of records in one call, rotating segments inside it, with each record's end", () => {
+    const dir = tempDir();
+    const j = new Journal({ dir, fsync: 'never', maxSegmentBytes: 1000 });
+    j.open(null);
+    const start = j.committedCursor;
+    j.append('t/first', Buffer.from('a'));
+    // 30 records of 8 + 4 + 100 bytes: about 9 per segment, so the group spans four segments
+    const group = Array.from({ length: 30 }, (_, i) => ({
+      topic: `t/${String(i).padStart(2, '0')}`,
+      payload: Buffer.from(String(i).repeat(100).slice(0, 100)),
+    }));
+    const ends = j.appendAll(group);
+    expect(ends).toHaveLength(30);
+    expect(new Set(ends.map((e) => e.segment)).size).toBeGreaterThanOrEqual(4);
+    expect(j.head).toEqual(ends[29]);
+    const back = j.read(start, 100);
+    expect(back.map((r) => r.topic)).toEqual(['t/first', ...group.map((g) => g.topic)]);
+    expect(back.slice(1).map((r) => r.payload.toString())).toEqual(group.map((g) => g.payload.toString()));
+    expect(back.slice(1).map((r) => r.end)).toEqual(ends);
+    // a group larger than the kept buffer, then a single record: still in order
+    const big = Array.from({ length: 3 }, (_, i) => ({
+      topic: `big/${i}`,
+      payload: Buffer.alloc(700_000, 65 + i),
+    }));
+    j.appendAll(big);
+    j.append('t/last', Buffer.from('z'));
+    const tail = j.read(ends[29]!, 10);
+    expect(tail.map((r) => [r.topic, r.payload.length])).toEqual([
+      ['big/0', 700_000],
+      ['big/1', 700_000],
+      ['big/2', 700_000],
+      ['t/last', 1],
+    ]);
+    expect(tail[2]!.payload.every((b) => b === 67)).toBe(true);
+    j.close();
+    expect(() => j.appendAll(group)).toThrow(); // closed: the write fails and nothing is appended
+  });
+
   it('fsyncs in the background, also while segments rotate under it, and loses nothing', async () => {
     const dir = tempDir();
     const errors: Error[] = [];
