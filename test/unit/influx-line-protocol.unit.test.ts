@@ -88,7 +88,7 @@ describe('line protocol', () => {
     // a field `n`, then a point whose tag is `n` and whose fields have another shape: valid
     const a: Point = { ...base, measurement: 'ledger', tags: { machine: 'saw-1' }, fields: { n: 1 } };
     const b: Point = { ...base, measurement: 'ledger', tags: { n: '2' }, fields: { v: 3 } };
-    expect(toBodies([a, b], 10).get('operations')).toEqual([
+    expect(toBodies([a, b], 10).get('operations')!.map(String)).toEqual([
       [`ledger,machine=saw-1 n=1 ${base.ts}`, `ledger,n=2 v=3 ${base.ts}`].join('\n'),
     ]);
     // the same shape under tags that reuse one of its field keys is still refused
@@ -102,8 +102,20 @@ describe('line protocol', () => {
     points.push({ ...base, db: 'market', ts: 99 });
     const bodies = toBodies(points, 5);
     expect([...bodies.keys()]).toEqual(['operations', 'market']);
-    expect(bodies.get('operations')!.map((b) => b.split('\n').length)).toEqual([5, 5, 2]);
-    expect(bodies.get('market')).toEqual(['cut,machine=saw-1 v=1 99']);
+    expect(bodies.get('operations')!.map((b) => String(b).split('\n').length)).toEqual([5, 5, 2]);
+    expect(bodies.get('market')!.map(String)).toEqual(['cut,machine=saw-1 v=1 99']);
+  });
+
+  it('sends bodies as UTF-8 bytes, whatever the text holds', () => {
+    const p: Point = {
+      ...base,
+      tags: { machine: 'Säge-1', site: '東京' },
+      fields: { note: 'Köln — "wet" \\ 🪚', v: 2 },
+    };
+    const [body] = toBodies([p, { ...p, ts: base.ts + 1 }], 10).get('operations')!;
+    expect(body).toBeInstanceOf(Buffer);
+    const line = `cut,machine=Säge-1,site=東京 note="Köln — \\"wet\\" \\\\ 🪚",v=2`;
+    expect(body!.toString('utf8')).toBe(`${line} ${base.ts}\n${line} ${base.ts + 1}`);
   });
 });
 

@@ -197,7 +197,7 @@ describe('telemetry scanner (storage fast path)', () => {
     expect(scan.scan(Buffer.from(text))).toBe(true);
     const b = new BodyBuilder(10);
     b.addSamples('operations', 'telemetry', { tenant: 't1', machine: 'M-1' }, scan);
-    expect(b.bodies().get('operations')).toStrictEqual([
+    expect(b.bodies().get('operations')!.map(String)).toStrictEqual([
       'telemetry,machine=M-1,tenant=t1 power=1.50,bladeDeviation=0,feedForce=1000,vibration=0.1000000000000000055511151231257827 1750000000000',
     ]);
   });
@@ -241,7 +241,7 @@ describe('telemetry scanner (storage fast path)', () => {
     b.addSamples('operations', 'telemetry', { tenant: 't1', machine: 'M-1' }, scan);
     b.addSamples('operations', 'telemetry', { tenant: 't1', machine: 'M-1' }, scan);
     const bodies = b.bodies().get('operations')!;
-    expect(bodies.map((x) => x.split('\n').length)).toStrictEqual([3, 3, 1, 3, 3, 1]);
+    expect(bodies.map((x) => String(x).split('\n').length)).toStrictEqual([3, 3, 1, 3, 3, 1]);
     expect(b.points).toBe(14);
   });
 });

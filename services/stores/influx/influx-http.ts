@@ -60,7 +60,17 @@ export class InfluxHttp {
     this.client = new InfluxDB({ url, token, timeout: timeoutMs, transportOptions: { agent: this.agent } });
   }
 
-  request(method: string, path: string, body = '', options: RequestOptions = {}): Promise<HttpAnswer> {
+  /**
+   * `body` as text or as the bytes to send (UTF-8): the client's Node.js transport takes either
+   * (it turns the body into a Buffer with `Buffer.from`, which copies bytes as they are), although
+   * its type names only strings; the write tests against a real InfluxDB send bytes.
+   */
+  request(
+    method: string,
+    path: string,
+    body: string | Uint8Array = '',
+    options: RequestOptions = {},
+  ): Promise<HttpAnswer> {
     return new Promise<HttpAnswer>((resolve, reject) => {
       const controller = new AbortController();
       const deadline = options.deadlineMs ?? this.timeoutMs;
@@ -74,7 +84,7 @@ export class InfluxHttp {
       const chunks: Uint8Array[] = [];
       this.client.transport.send(
         path,
-        body,
+        body as string,
         { method, headers: options.headers ?? {}, signal: controller.signal },
         {
           responseStarted(h, statusCode) {

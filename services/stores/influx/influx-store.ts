@@ -166,7 +166,7 @@ export class InfluxStore implements TelemetryStore {
     };
   }
 
-  private async writeBodies(bodies: Map<DatabaseName, string[]>): Promise<void> {
+  private async writeBodies(bodies: Map<DatabaseName, Buffer[]>): Promise<void> {
     await this.init();
     const headers = { ...this.headers, 'content-type': 'text/plain; charset=utf-8' };
     for (const [db, chunks] of bodies) {

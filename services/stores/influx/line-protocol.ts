@@ -141,7 +141,6 @@ function bothTagAndField(key: string): SawBrainError {
  * others (exponents, −0) are printed from their value as `LineWriter` would.
  */
 class SampleEncoder {
-  private out: Buffer = Buffer.allocUnsafe(1 << 16);
   private names: readonly string[] | null = null;
   /** per variable: ` name=` (first field of a line) and `,name=` */
   private first: Uint8Array[] = [];
@@ -149,29 +148,29 @@ class SampleEncoder {
   private longestPrefix = 0;
   private headText = '';
   private headBytes: Uint8Array = new Uint8Array(0);
-  private headAscii = true;
 
-  encode(head: string, s: ScannedSamples): string {
+  /** Appends the samples' lines to `body`, starting a new body whenever one holds `maxLines`. */
+  encode(head: string, s: ScannedSamples, into: BodyBuffer, maxLines: number, close: () => BodyBuffer): void {
+    let body = into;
     if (s.names !== this.names) this.learn(s.names);
     if (head !== this.headText) {
       this.headText = head;
       this.headBytes = Buffer.from(head, 'utf8');
-      this.headAscii = this.headBytes.length === head.length;
     }
     const { bytes, fieldFrom, variable, numStart, numEnd, plain, tsStart, tsEnd } = s;
     const hb = this.headBytes;
-    let out = this.out;
-    let pos = 0;
     for (let i = 0; i < s.samples; i++) {
+      if (body.lines === maxLines) body = close();
       const from = fieldFrom[i]!;
       const to = fieldFrom[i + 1]!;
-      // room for the line: head, prefixes, printed values (≤ 25 chars each), the sample's number
-      // texts (they lie in order in the bytes), ts
+      // room for the line: newline, head, prefixes, printed values (≤ 25 chars each), the
+      // sample's number texts (they lie in order in the bytes), ts
       const texts = to > from ? numEnd[to - 1]! - numStart[from]! : 0;
       const need =
         hb.length + (to - from) * (this.longestPrefix + 25) + texts + (tsEnd[i]! - tsStart[i]!) + 4;
-      if (pos + need > out.length) out = this.grow(pos, pos + need);
-      if (i > 0) out[pos++] = 0x0a;
+      const out = body.room(need);
+      let pos = body.len;
+      if (body.lines > 0) out[pos++] = 0x0a;
       out.set(hb, pos);
       pos += hb.length;
       for (let f = from; f < to; f++) {
@@ -188,8 +187,9 @@ class SampleEncoder {
       out[pos++] = 0x20;
       const end = tsEnd[i]!;
       for (let j = tsStart[i]!; j < end; j++) out[pos++] = bytes[j]!;
+      body.len = pos;
+      body.lines++;
     }
-    return out.toString(this.headAscii ? 'latin1' : 'utf8', 0, pos);
   }
 
   private learn(names: readonly string[]): void {
@@ -199,12 +199,36 @@ class SampleEncoder {
     this.longestPrefix = Math.max(...names.map((n) => n.length + 2));
     this.names = names;
   }
+}
 
-  private grow(used: number, need: number): Buffer {
-    const bigger = Buffer.allocUnsafe(Math.max(need, this.out.length * 2));
-    this.out.copy(bigger, 0, 0, used);
-    this.out = bigger;
-    return bigger;
+/**
+ * The body being filled for one database: whole lines as UTF-8 bytes, sent as they are (no
+ * string is built per message, joined per body and encoded again for the socket).
+ */
+class BodyBuffer {
+  buf: Buffer;
+  len = 0;
+  lines = 0;
+  constructor(capacity: number) {
+    this.buf = Buffer.allocUnsafe(capacity);
+  }
+
+  /** The buffer, with room for `n` more bytes. */
+  room(n: number): Buffer {
+    if (this.len + n > this.buf.length) {
+      const bigger = Buffer.allocUnsafe(Math.max(this.len + n, 2 * this.buf.length));
+      this.buf.copy(bigger, 0, 0, this.len);
+      this.buf = bigger;
+    }
+    return this.buf;
+  }
+
+  /** Appends one line of text. */
+  line(text: string): void {
+    const out = this.room(3 * text.length + 1); // UTF-8 takes at most 3 bytes per UTF-16 unit
+    if (this.lines > 0) out[this.len++] = 0x0a;
+    this.len += out.write(text, this.len, 'utf8');
+    this.lines++;
   }
 }
 
@@ -215,18 +239,21 @@ export function toLine(p: Point): string {
 
 interface DbBodies {
   /** finished bodies */
-  done: string[];
-  /** chunks of the body being filled (each a flat string of whole lines) and their line count */
-  chunks: string[];
-  lines: number;
+  done: Buffer[];
+  /** the body being filled */
+  open: BodyBuffer;
 }
+
+/** first capacity of a body; later ones start at the size of the body before */
+const FIRST_BODY_BYTES = 64 * 1024;
 
 /**
  * Builds InfluxDB write bodies incrementally: `add` validates and serializes points right away
  * (all of them or none), grouped per database into bodies of at most `maxLines` lines. What it
- * keeps is text — one flat string per `add` — not point objects: a batch that waits for its write
- * holds a few strings instead of tens of thousands of small objects for the garbage collector to
- * trace (ingest encodes each message when it converts it; see services/ingest).
+ * keeps is bytes — the bodies as they will be sent — not point objects or strings: a batch that
+ * waits for its write holds a few buffers outside the JavaScript heap instead of tens of thousands
+ * of small objects for the garbage collector to trace (ingest encodes each message when it
+ * converts it; see services/ingest).
  */
 export class BodyBuilder {
   private readonly writer = new LineWriter();
@@ -244,13 +271,10 @@ export class BodyBuilder {
   /** Validates and serializes `points`; throws STORE_REJECTED and keeps nothing if one is bad. */
   add(points: readonly Point[]): void {
     const lines = points.map((p) => this.writer.line(p));
-    let from = 0;
-    while (from < points.length) {
-      const db = points[from]!.db;
-      let to = from + 1;
-      while (to < points.length && points[to]!.db === db) to++;
-      this.append(db, lines, from, to);
-      from = to;
+    for (let i = 0; i < points.length; i++) {
+      const b = this.bodiesOf(points[i]!.db);
+      if (b.open.lines === this.maxLines) this.close(b);
+      b.open.line(lines[i]!);
     }
     this.count += points.length;
   }
@@ -264,22 +288,30 @@ export class BodyBuilder {
       for (const key of head.tagKeys) if (s.names.includes(key)) throw bothTagAndField(key);
       head.checkedNames = s.names;
     }
-    const text = this.encoder.encode(head.text, s);
     const b = this.bodiesOf(db);
-    if (b.lines > 0 && b.lines + s.samples > this.maxLines) this.close(b);
-    if (s.samples > this.maxLines) this.append(db, text.split('\n'), 0, s.samples);
-    else {
-      b.chunks.push(text);
-      b.lines += s.samples;
+    // a message's lines stay in one body unless they are more than a body holds
+    if (b.open.lines > 0 && b.open.lines + s.samples > this.maxLines) this.close(b);
+    const open = b.open;
+    const before = { len: open.len, lines: open.lines, done: b.done.length };
+    try {
+      this.encoder.encode(head.text, s, open, this.maxLines, () => this.close(b));
+    } catch (err) {
+      // all or nothing: a value that cannot be written leaves the bodies as they were (lines are
+      // only ever appended, so the body that was open still holds what it held)
+      b.done.length = before.done;
+      b.open = open;
+      open.len = before.len;
+      open.lines = before.lines;
+      throw err;
     }
     this.count += s.samples;
   }
 
-  /** Bodies per database, each ≤ maxLines lines. */
-  bodies(): Map<DatabaseName, string[]> {
-    const out = new Map<DatabaseName, string[]>();
+  /** Bodies per database, each ≤ maxLines lines, as the UTF-8 bytes to send. */
+  bodies(): Map<DatabaseName, Buffer[]> {
+    const out = new Map<DatabaseName, Buffer[]>();
     for (const [db, b] of this.dbs) {
-      out.set(db, b.lines > 0 ? [...b.done, b.chunks.join('\n')] : [...b.done]);
+      out.set(db, b.open.lines > 0 ? [...b.done, b.open.buf.subarray(0, b.open.len)] : [...b.done]);
     }
     return out;
   }
@@ -287,33 +319,23 @@ export class BodyBuilder {
   private bodiesOf(db: DatabaseName): DbBodies {
     let b = this.dbs.get(db);
     if (!b) {
-      b = { done: [], chunks: [], lines: 0 };
+      b = { done: [], open: new BodyBuffer(FIRST_BODY_BYTES) };
       this.dbs.set(db, b);
     }
     return b;
   }
 
-  /** Finishes the body being filled. */
-  private close(b: DbBodies): void {
-    b.done.push(b.chunks.join('\n'));
-    b.chunks = [];
-    b.lines = 0;
-  }
-
-  private append(db: DatabaseName, lines: string[], from: number, to: number): void {
-    const b = this.bodiesOf(db);
-    while (from < to) {
-      if (b.lines === this.maxLines) this.close(b);
-      const n = Math.min(to - from, this.maxLines - b.lines);
-      b.chunks.push(lines.slice(from, from + n).join('\n'));
-      b.lines += n;
-      from += n;
-    }
+  /** Finishes the body being filled; returns the next one. */
+  private close(b: DbBodies): BodyBuffer {
+    const full = b.open;
+    b.done.push(full.buf.subarray(0, full.len));
+    b.open = new BodyBuffer(Math.max(FIRST_BODY_BYTES, full.len + (full.len >> 3)));
+    return b.open;
   }
 }
 
 /** Serializes and validates all points first, then groups them per database into bodies of ≤ maxLines lines. */
-export function toBodies(points: readonly Point[], maxLines: number): Map<DatabaseName, string[]> {
+export function toBodies(points: readonly Point[], maxLines: number): Map<DatabaseName, Buffer[]> {
   const builder = new BodyBuilder(maxLines);
   builder.add(points);
   return builder.bodies();
