@@ -18,11 +18,14 @@ export const rateOfChange = defineRule({
   kind: 'rate-of-change',
   description: 'a variable changes faster than a limit per minute, sustained',
   params: Params,
-  init: () => ({ latch: newLatch(), ts: [] as number[], v: [] as number[] }),
+  // the span's samples are ts/v[head…]: dropping the oldest moves `head` (Array#shift copies the
+  // whole array once it is large — at 10 Hz a 3-minute span holds 1,800 samples per machine)
+  init: () => ({ latch: newLatch(), ts: [] as number[], v: [] as number[], head: 0 }),
   onSample(st, ctx, e, p) {
     if (!modeMatches(p.mode, e.mode)) {
       st.ts.length = 0;
       st.v.length = 0;
+      st.head = 0;
       return;
     }
     const v = featureValue(e.s, p);
@@ -30,13 +33,15 @@ export const rateOfChange = defineRule({
     st.ts.push(e.s.ts);
     st.v.push(v);
     const span = p.windowS * 1000;
-    while (st.ts.length > 1 && e.s.ts - st.ts[0]! > span) {
-      st.ts.shift();
-      st.v.shift();
+    while (st.head < st.ts.length - 1 && e.s.ts - st.ts[st.head]! > span) st.head++;
+    if (st.head >= 256 && 2 * st.head >= st.ts.length) {
+      st.ts.splice(0, st.head);
+      st.v.splice(0, st.head);
+      st.head = 0;
     }
-    const dt = e.s.ts - st.ts[0]!;
+    const dt = e.s.ts - st.ts[st.head]!;
     if (dt < span * 0.9) return;
-    const rate = ((v - st.v[0]!) / dt) * 60_000 * (p.direction === 'up' ? 1 : -1);
+    const rate = ((v - st.v[st.head]!) / dt) * 60_000 * (p.direction === 'up' ? 1 : -1);
     const t = stepLatch(
       st.latch,
       e.s.ts,
