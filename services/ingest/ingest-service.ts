@@ -5,6 +5,7 @@ import { isSawBrainError } from '../core/errors.js';
 import type { Logger } from '../core/logger.js';
 import type { StoreBatch, TelemetryStore } from '../core/ports.js';
 import { convertRecord, reconvert, rejected } from './convert.js';
+import { type Arrival, GroupCommit } from './group-commit.js';
 import { type DeadLetterInput, IngestState } from './ingest-state.js';
 import { type Cursor, compareCursor, Journal, type JournalRecord } from './journal.js';
 import { type IngestMetrics, ingestMetrics } from './metrics.js';
@@ -60,19 +61,6 @@ const CONVERT_SLICE_MS = 5;
 const MAX_DEFER_MS = 20;
 
 /**
- * Group commit: the messages accepted in one turn of the event loop are journaled with one write
- * at its end (setImmediate) and acknowledged after it; a group is written at once when it reaches
- * this size, so the memory it holds stays bounded.
- */
-const GROUP_MAX_BYTES = 256 * 1024;
-
-interface Arrival {
-  topic: string;
-  payload: Buffer;
-  done: (err?: Error) => void;
-}
-
-/**
  * The ingest service: consumes every machine's uplink topics (sources.ts: a persistent QoS 1
  * MQTT subscriber, or in-process on the broker when both share a process).
  *
@@ -90,9 +78,7 @@ export class IngestService {
   private readonly state: IngestState;
   private readonly tracker = new SequenceTracker();
   /** accepted, not yet journaled (nor acknowledged): the group of this turn of the event loop */
-  private group: Arrival[] = [];
-  private groupBytes = 0;
-  private groupScheduled = false;
+  private readonly arrivals: GroupCommit;
   /** records received, in order; taken slots are cleared so that nothing holds a converted record */
   private queue: (JournalRecord | undefined)[] = [];
   private queueHead = 0;
@@ -136,6 +122,11 @@ export class IngestService {
       fsync: deps.config.ingest.fsync,
       onBackgroundError: (err) => this.log.error({ err }, 'journal fsync or segment deletion failed'),
     });
+    this.arrivals = new GroupCommit(this.journal, {
+      journaled: (group, ends, before) => this.journaled(group, ends, before),
+      failed: (err, messages) =>
+        this.log.error({ err, messages }, 'journal append failed; messages not acknowledged'),
+    });
     this.state = new IngestState(join(dir, 'ingest.sqlite'));
   }
 
@@ -156,7 +147,7 @@ export class IngestService {
     }
     this.running = true;
     this.loop = this.flushLoop();
-    await this.deps.source.start((topic, payload, done) => this.accept(topic, payload, done));
+    await this.deps.source.start((topic, payload, done) => this.arrivals.add(topic, payload, done));
   }
 
   /** Stops receiving, drains what it can within `drainMs`, and closes. Undelivered data stays journaled. */
@@ -164,7 +155,7 @@ export class IngestService {
     if (this.stopped) return;
     this.stopped = true;
     await this.deps.source.stop();
-    this.commitGroup();
+    this.arrivals.commit();
     const deadline = Date.now() + drainMs;
     while (this.hasBacklog() && this.storeUp && Date.now() < deadline) await sleep(20);
     this.running = false;
@@ -205,7 +196,7 @@ export class IngestService {
 
   private hasBacklog(): boolean {
     return (
-      this.group.length > 0 ||
+      this.arrivals.waiting > 0 ||
       this.pending.length > 0 ||
       this.open !== null ||
       this.queueHead < this.queue.length ||
@@ -213,43 +204,15 @@ export class IngestService {
     );
   }
 
-  /** The acknowledgement path: joins this turn's group; `done` runs once it is journaled. */
-  private accept(topic: string, payload: Buffer, done: (err?: Error) => void): void {
-    this.group.push({ topic, payload, done });
-    this.groupBytes += payload.length + topic.length;
-    if (this.groupBytes >= GROUP_MAX_BYTES) this.commitGroup();
-    else if (!this.groupScheduled) {
-      this.groupScheduled = true;
-      setImmediate(() => {
-        this.groupScheduled = false;
-        this.commitGroup();
-      });
-    }
-  }
-
-  /** Journals the group with one write, queues it for the flusher, then acknowledges it. */
-  private commitGroup(): void {
-    const group = this.group;
-    if (group.length === 0) return;
-    this.group = [];
-    this.groupBytes = 0;
-    let before = this.journal.head;
-    let ends: Cursor[];
-    try {
-      ends = this.journal.appendAll(group);
-    } catch (err) {
-      this.log.error({ err, messages: group.length }, 'journal append failed; messages not acknowledged');
-      for (const a of group) a.done(err as Error);
-      return;
-    }
+  /** A group of accepted messages is journaled: count them and queue them for the flusher. */
+  private journaled(group: readonly Arrival[], ends: readonly Cursor[], before: Cursor): void {
     this.m.received.inc(group.length);
     this.counts.received += group.length;
+    let start = before;
     for (let i = 0; i < group.length; i++) {
-      const end = ends[i]!;
-      this.enqueue(group[i]!, before, end);
-      before = end;
+      this.enqueue(group[i]!, start, ends[i]!);
+      start = ends[i]!;
     }
-    for (const a of group) a.done();
   }
 
   /** Queues a journaled record for the flusher (or leaves it to be read back from disk). */
