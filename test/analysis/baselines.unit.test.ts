@@ -111,3 +111,41 @@ describe('spike counting', () => {
     ).toBe(0);
   });
 });
+
+describe('quantile by selection', () => {
+  it('gives exactly what sorting gives, also with runs of equal values, for every q', () => {
+    let seed = 7;
+    const rand = () => {
+      seed = (seed * 1103515245 + 12345) % 2 ** 31;
+      return seed / 2 ** 31;
+    };
+    const bySort = (xs: number[], q: number) => {
+      const a = Float64Array.from(xs).sort();
+      const pos = Math.min(xs.length - 1, Math.max(0, q * (xs.length - 1)));
+      const lo = Math.floor(pos);
+      const hi = Math.min(xs.length - 1, lo + 1);
+      return a[lo]! + (a[hi]! - a[lo]!) * (pos - lo);
+    };
+    for (let t = 0; t < 400; t++) {
+      const n = 1 + Math.floor(rand() * 700);
+      const kind = t % 4;
+      const xs = Array.from(
+        { length: n },
+        (_, i) =>
+          kind === 0
+            ? rand() * 100 - 50
+            : kind === 1
+              ? Math.round(rand() * 3) // a quantised sensor: long runs of equal values
+              : kind === 2
+                ? 5 // flat
+                : i, // sorted already
+      );
+      for (const q of [0, 0.1, 0.25, 0.5, 0.75, 0.9, 1, rand()]) expect(quantile(xs, q)).toBe(bySort(xs, q));
+    }
+    // the input is not modified
+    const xs = [3, 1, 2, ...Array.from({ length: 100 }, (_, i) => 100 - i)];
+    const copy = [...xs];
+    median(xs);
+    expect(xs).toEqual(copy);
+  });
+});
