@@ -211,7 +211,8 @@ export class TelemetryScan {
           seen |= 1 << k;
           if (f === this.variable.length) this.growFields();
           this.numStart[f] = p;
-          let v = number(b, p);
+          number(b, p);
+          let v = NUM[0]!;
           let exact = at.exact;
           if (!exact && !clearlyInside(v, MIN[k]!, MAX[k]!)) {
             v = Number(text(b, p, at.end, '')); // JSON's grammar is a subset of Number's: exact
@@ -282,6 +283,11 @@ const BAIL = new Error('telemetry-scan: not certain');
  * text is plain. (Fields of one object: module-level `let`s would box every double they hold.)
  */
 const at = { end: 0, plain: false, exact: false };
+/**
+ * `number`'s value: a double returned from a function that is not inlined is boxed on the heap,
+ * one allocation per reading (17 per sample); stored here it is not
+ */
+const NUM = new Float64Array(1);
 
 function ws(b: Uint8Array, p: number): number {
   for (;;) {
@@ -376,13 +382,13 @@ function integer(b: Uint8Array, p: number): number {
 }
 
 /**
- * A JSON number's value; its end, whether the text is plain (see TelemetryScan) and whether the
+ * A JSON number's value into `NUM`; its end, whether the text is plain (see TelemetryScan) and whether the
  * value is exact into `at`. Exact for ≤ 15 significant digits and a decimal exponent within
  * ±22 (most readings); otherwise the leading 15 digits scaled — within 1e-13 of the value, which
  * is enough to tell that a reading is inside its range, and the caller reads the exact value from
  * the text when it is not clearly so.
  */
-function number(b: Uint8Array, p: number): number {
+function number(b: Uint8Array, p: number): void {
   let neg = false;
   if (b[p] === MINUS) {
     neg = true;
@@ -448,7 +454,7 @@ function number(b: Uint8Array, p: number): number {
   // Clinger's fast path: both operands exact, one correctly rounded operation
   at.exact = digits <= 15 && exp10 >= -22 && exp10 <= 22;
   at.plain = plain && !(neg && v === 0);
-  return v;
+  NUM[0] = v;
 }
 
 /** Whether an approximate value `v` (see `number`) is certainly inside [lo, hi]. */

@@ -49,6 +49,15 @@ interface Batch {
   dead: DeadLetterInput[];
 }
 
+/** A batch's store write in flight, and how it ended. */
+interface Write {
+  settled: boolean;
+  failed: boolean;
+  error: unknown;
+  /** settles (never rejects) when the write has */
+  done: Promise<void>;
+}
+
 const MAX_RECORDS_PER_BATCH = 20_000;
 /** while a store write is in flight, records that arrived are converted this often */
 const CONVERT_EVERY_MS = 20;
@@ -59,6 +68,8 @@ const CONVERT_EVERY_MS = 20;
 const CONVERT_SLICE_MS = 5;
 /** Conversion waits for more urgent work (IngestDeps.defer) at most this long at a time. */
 const MAX_DEFER_MS = 20;
+/** how often conversion asks again whether it may go on while it gives way */
+const DEFER_POLL_MS = 2;
 
 /**
  * The ingest service: consumes every machine's uplink topics (sources.ts: a persistent QoS 1
@@ -90,7 +101,7 @@ export class IngestService {
   private takenEnd: Cursor = { segment: 0, offset: 0 };
   /** built, not yet committed, in journal order */
   private pending: Batch[] = [];
-  private readonly writes = new Map<Batch, Promise<void>>();
+  private readonly writes = new Map<Batch, Write>();
   private running = false;
   private loop: Promise<void> | null = null;
   private sleeper: { timer: NodeJS.Timeout; resolve: () => void } | null = null;
@@ -104,6 +115,8 @@ export class IngestService {
   private openSince = 0;
   /** when conversion last ran (performance.now()) */
   private lastFill = 0;
+  /** the last `fill` gave way to more urgent work (the loop then waits a moment, not a turn) */
+  private deferred = false;
   private readonly counts = {
     received: 0,
     samplesStored: 0,
@@ -267,7 +280,8 @@ export class IngestService {
    */
   private fill(): Batch | null {
     const started = performance.now();
-    if (started - this.lastFill < MAX_DEFER_MS && this.deps.defer?.()) return this.open;
+    this.deferred = started - this.lastFill < MAX_DEFER_MS && this.deps.defer?.() === true;
+    if (this.deferred) return this.open;
     this.lastFill = started;
     const maxPoints = this.deps.config.ingest.batchMaxPoints;
     const b = this.open ?? this.newBatch();
@@ -370,36 +384,37 @@ export class IngestService {
         if (!this.isFull(open) && (this.pending.length > 0 || this.hasQueued() || !due)) break;
         this.pending.push(this.seal());
       }
-      const more = this.running && this.hasQueued();
+      // more to convert next turn; with every write slot taken nothing can be (spinning on the
+      // next turn then would only burn CPU until a write settles)
+      const more = this.running && this.hasQueued() && this.pending.length < depth && !this.deferred;
       const head = this.pending[0];
       if (!head) {
         if (!this.running) break;
         if (more) await yieldTurn();
+        else if (this.deferred) await this.sleep(DEFER_POLL_MS);
         else if (this.open) await this.sleep(Math.max(1, flushMs - (performance.now() - this.openSince)));
         else await this.sleep(flushMs);
         continue;
       }
       for (const b of this.pending) {
-        if (this.writes.has(b)) continue;
-        const write = this.writeBatch(b);
-        write.catch(() => {}); // handled when it becomes the head (or in the retry path below)
-        this.writes.set(b, write);
+        if (!this.writes.has(b)) this.writes.set(b, this.startWrite(b));
       }
       try {
-        // while the head write is out, wake up now and then to convert what arrived meanwhile
-        const done = await Promise.race([
-          this.writes.get(head)!.then(() => true),
-          (more ? yieldTurn() : this.sleep(CONVERT_EVERY_MS)).then(() => false),
-        ]);
-        this.wake();
-        if (!done) continue;
+        // while the head write is out, wake up now and then to convert what arrived meanwhile; its
+        // settling wakes the loop (one reaction per write: a race per wake-up would pile them up)
+        const write = this.writes.get(head)!;
+        if (!write.settled) {
+          await (more ? yieldTurn() : this.sleep(this.deferred ? DEFER_POLL_MS : CONVERT_EVERY_MS));
+          if (!write.settled) continue;
+        }
+        if (write.failed) throw write.error;
         this.writes.delete(head);
         this.commit(head);
         this.pending.shift();
         this.backoffMs = 0;
         this.setStoreUp(true);
       } catch (err) {
-        await Promise.allSettled(this.writes.values());
+        await Promise.allSettled([...this.writes.values()].map((w) => w.done));
         this.writes.clear();
         this.m.storeErrors.labels(isSawBrainError(err) ? err.code : 'UNKNOWN').inc();
         this.setStoreUp(false, err);
@@ -408,6 +423,24 @@ export class IngestService {
         await this.sleep(this.backoffMs);
       }
     }
+  }
+
+  /** Starts a batch's store write; its settling is recorded on it and wakes the loop. */
+  private startWrite(batch: Batch): Write {
+    const w: Write = { settled: false, failed: false, error: undefined, done: Promise.resolve() };
+    w.done = this.writeBatch(batch).then(
+      () => {
+        w.settled = true;
+        this.wake();
+      },
+      (err: unknown) => {
+        w.settled = true;
+        w.failed = true;
+        w.error = err;
+        this.wake();
+      },
+    );
+    return w;
   }
 
   private async writeBatch(batch: Batch): Promise<void> {

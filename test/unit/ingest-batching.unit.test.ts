@@ -1,5 +1,6 @@
 import { mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import { performance } from 'node:perf_hooks';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { topicFor } from '../../services/contracts/index.js';
@@ -121,6 +122,26 @@ describe('ingest batching', () => {
     for (const size of rest) expect(size).toBeLessThanOrEqual(510);
     expect(await count()).toBe(2010);
     expect(ingest.sequenceState('SAW-1')).toEqual({ bootId: 'b1', maxSeq: 200, missing: 0 });
+    await close();
+  });
+
+  it('waits for a store write with both write slots taken without spinning on the event loop', async () => {
+    const { store, ingest, send, count, close } = await setup();
+    store.hold();
+    send(0);
+    await expect.poll(() => store.sizes.length).toBe(1);
+    // two full batches take both write slots and records are still queued behind them
+    for (let seq = 1; seq <= 200; seq++) send(seq);
+    await expect.poll(() => store.sizes.length).toBe(2);
+    // a loop that re-checks every turn keeps the event loop busy all the time (utilisation ≈ 1);
+    // one that waits for the write (or its conversion timer) leaves it idle nearly all the time
+    const before = performance.eventLoopUtilization();
+    await new Promise((r) => setTimeout(r, 300));
+    const busy = performance.eventLoopUtilization(before).utilization;
+    expect(busy).toBeLessThan(0.5);
+    store.release();
+    await ingest.drained();
+    expect(await count()).toBe(2010);
     await close();
   });
 
