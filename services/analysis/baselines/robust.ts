@@ -7,7 +7,7 @@
 export const MAD_TO_SIGMA = 1.4826;
 
 /** q-quantile (0..1) with linear interpolation; NaN for an empty list. */
-export function quantile(values: readonly number[], q: number): number {
+export function quantile(values: ArrayLike<number>, q: number): number {
   const n = values.length;
   if (n === 0) return Number.NaN;
   const pos = Math.min(n - 1, Math.max(0, q * (n - 1)));
@@ -19,7 +19,7 @@ export function quantile(values: readonly number[], q: number): number {
   // the two order statistics by selection (linear on average) instead of a full sort: a rule
   // window's median per minute and machine is on the warning path; a NaN takes the sort, which
   // puts it last
-  if (n < SELECT_FROM || a.some(Number.isNaN)) {
+  if (n < SELECT_FROM || hasNaN(a)) {
     a.sort();
     a0 = a[lo]!;
     a1 = a[hi]!;
@@ -33,6 +33,11 @@ export function quantile(values: readonly number[], q: number): number {
     }
   }
   return a0 + (a1 - a0) * (pos - lo);
+}
+
+function hasNaN(a: Float64Array): boolean {
+  for (let i = 0; i < a.length; i++) if (Number.isNaN(a[i])) return true;
+  return false;
 }
 
 /** below this many values a sort is as fast as a selection */
@@ -72,7 +77,7 @@ function swap(a: Float64Array, i: number, j: number): void {
   a[j] = t;
 }
 
-export function median(values: readonly number[]): number {
+export function median(values: ArrayLike<number>): number {
   return quantile(values, 0.5);
 }
 

@@ -4,7 +4,6 @@ import { ConditionalBaseline } from '../baselines/conditional.js';
 import { cusumStep } from '../baselines/cusum.js';
 import { median } from '../baselines/robust.js';
 import type { MachineCtx } from '../machine.js';
-import { getOrCreate } from '../types.js';
 import {
   FeatureVar,
   featureValue,
@@ -54,10 +53,12 @@ const Params = z.strictObject({
 });
 type Params = z.infer<typeof Params>;
 
+/** One aggregation window's readings, in buffers reused from window to window. */
 interface Window {
   start: number;
-  values: number[];
-  conds: number[];
+  n: number;
+  values: Float64Array;
+  conds: Float64Array;
 }
 
 interface State {
@@ -123,15 +124,29 @@ export const baselineDrift = defineRule({
     const ts = e.s.ts;
     const c = conditionOf(p, ctx.m, e);
     const bin = st.base.binOf(c);
-    const w = getOrCreate(st.windows, bin, (): Window => ({ start: ts, values: [], conds: [] }));
-    if (!(ts - w.start < p.windowS * 1000)) {
-      if (w.values.length >= p.minSamples) decide(st, ctx, p, median(w.values), median(w.conds));
-      w.start = ts;
-      w.values.length = 0;
-      w.conds.length = 0;
+    // (no closure per reading: this runs for every sample of every drift rule)
+    let w = st.windows.get(bin);
+    if (w === undefined) {
+      w = { start: ts, n: 0, values: new Float64Array(64), conds: new Float64Array(64) };
+      st.windows.set(bin, w);
     }
-    w.values.push(v);
-    w.conds.push(c);
+    if (!(ts - w.start < p.windowS * 1000)) {
+      if (w.n >= p.minSamples)
+        decide(st, ctx, p, median(w.values.subarray(0, w.n)), median(w.conds.subarray(0, w.n)));
+      w.start = ts;
+      w.n = 0;
+    }
+    if (w.n === w.values.length) {
+      const values = new Float64Array(w.n * 2);
+      values.set(w.values);
+      const conds = new Float64Array(w.n * 2);
+      conds.set(w.conds);
+      w.values = values;
+      w.conds = conds;
+    }
+    w.values[w.n] = v;
+    w.conds[w.n] = c;
+    w.n++;
   },
 });
 

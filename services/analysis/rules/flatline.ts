@@ -15,6 +15,7 @@ const Params = z.strictObject({
 });
 
 interface Track {
+  name: TelemetryVariable;
   last: number | undefined;
   run: number;
   seen: number;
@@ -27,15 +28,15 @@ export const flatline = defineRule({
   description: 'a normally moving variable repeats the same reading for many samples',
   params: Params,
   init: (_m, p) => ({
-    tracks: new Map<TelemetryVariable, Track>(
-      p.variables.map((v) => [v, { last: undefined, run: 0, seen: 0, equal: 0 }]),
-    ),
+    // an array, not a Map: this runs for every reading, and a Map's entries come as new arrays
+    tracks: p.variables.map((name): Track => ({ name, last: undefined, run: 0, seen: 0, equal: 0 })),
     flat: new Set<string>(),
   }),
   onSample(st, ctx, e, p) {
     if (!modeMatches(p.mode, e.mode)) return;
     let changed = false;
-    for (const [name, t] of st.tracks) {
+    for (const t of st.tracks) {
+      const name = t.name;
       const v = e.s[name];
       if (v === undefined) continue;
       const same = v === t.last;
