@@ -67,7 +67,8 @@ describe.skipIf(!pahoAvailable() && !process.env.CI)('Eclipse Paho (Python) as a
   let admin: { username: string; password: string };
 
   beforeAll(async () => {
-    if (!pahoAvailable()) throw new Error('python3-paho-mqtt is not installed (apt-get install python3-paho-mqtt)');
+    if (!pahoAvailable())
+      throw new Error('python3-paho-mqtt is not installed (apt-get install python3-paho-mqtt)');
     t = await bootSystem();
     machine = await provisionMachine(t.sys, 'PAHO-01');
     other = await provisionMachine(t.sys, 'PAHO-02');
@@ -89,7 +90,9 @@ describe.skipIf(!pahoAvailable() && !process.env.CI)('Eclipse Paho (Python) as a
     const messages = 12;
     const publish = Array.from({ length: messages }, (_, i) => ({
       topic: topicFor(machine.tenant, machine.machineId, 'telemetry'),
-      payload: JSON.stringify(telemetryMessage({ bootId: 'paho-boot', seq: i + 1, t0: T0 + i * 10_000, n: 10 })),
+      payload: JSON.stringify(
+        telemetryMessage({ bootId: 'paho-boot', seq: i + 1, t0: T0 + i * 10_000, n: 10 }),
+      ),
       qos: 1,
     }));
     const command = JSON.stringify({ hello: 'from the commander', at: Date.now() });
