@@ -57,3 +57,36 @@ describe.each(FAULT_KINDS)('detection: %s', (fault) => {
     if (label.eventDelayS !== undefined) expect(label.eventDelayS).toBeLessThanOrEqual(2);
   });
 });
+
+describe.each<FaultKind>(['blade-breakage', 'motor-overload'])(
+  'detection from the telemetry alone (a controller that reports no alarms): %s',
+  (fault) => {
+    it('is warned about within 2 s of the event, with that type, and not before', () => {
+      const run = runEvaluation({
+        seeds,
+        seed: 7,
+        days: 0.6,
+        machines: [machine],
+        plan: [scenario(fault)],
+        withholdAlarms: true,
+        // the stop is seen when the message carrying it arrives: one sample per message here (with
+        // 5-sample batches the warning waits for the batch, up to 4 s more)
+        samplesPerMessage: 1,
+        tuning: {
+          schedule: 'always',
+          job: { grade: '1045', section: { shape: 'round', diameterMm: 120 } },
+          initialBladeUse: 0,
+        },
+      });
+      const m = scoreRun(run, (t) => seeds.lookup.fault.get(t)?.category ?? 'fault');
+      expect(m.labels).toHaveLength(1);
+      const label = m.labels[0]!;
+      expect(label.detected, `${fault} not detected; raised instead: ${label.raisedInstead.join(', ')}`).toBe(
+        true,
+      );
+      expect(label.eventDelayS).toBeLessThanOrEqual(2);
+      const before = m.activations.filter((a) => a.ts < label.onsetTs && a.category !== 'notice');
+      expect(before).toEqual([]);
+    });
+  },
+);

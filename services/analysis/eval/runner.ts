@@ -39,6 +39,11 @@ export interface EvalRunOptions {
   plan?: readonly FaultSpec[];
   /** simulator options for every machine (schedule, job, blade, initial blade use) */
   tuning?: SimulatorTuning;
+  /**
+   * a controller that reports no alarms: its alarm messages and `alarm` states are not sent (the
+   * state stays what it was), so breakage and trips must be read from the telemetry
+   */
+  withholdAlarms?: boolean;
   /** sees every message as it is fed (tests) */
   onMessage?: (m: OutMessage) => void;
   sampleIntervalMs?: number;
@@ -134,6 +139,12 @@ export function runEvaluation(o: EvalRunOptions): EvalRun {
         run.remaining[r.warningId] = r.remainingLife.percent;
   };
   const feed = (msg: OutMessage) => {
+    if (
+      o.withholdAlarms &&
+      (msg.kind === 'alarm' ||
+        (msg.kind === 'state' && (msg.payload as { state?: string }).state === 'alarm'))
+    )
+      return;
     o.onMessage?.(msg);
     const address = parseTopic(msg.topic)!;
     run.messages++;
