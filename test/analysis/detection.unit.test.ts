@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { scoreRun } from '../../services/analysis/eval/metrics.js';
-import { runEvaluation } from '../../services/analysis/eval/runner.js';
+import { type EvalRunOptions, runEvaluation } from '../../services/analysis/eval/runner.js';
 import {
   demoFleetMachines,
   FAULT_KINDS,
@@ -32,28 +32,35 @@ function scenario(fault: FaultKind): FaultSpec {
   };
 }
 
+/** One saw, one fault; the fault's label scored, and the fault warnings raised before its onset. */
+function detect(fault: FaultKind, extra: Partial<EvalRunOptions> = {}) {
+  const run = runEvaluation({
+    seeds,
+    seed: 7,
+    days: 0.6,
+    machines: [machine],
+    plan: [scenario(fault)],
+    tuning: {
+      schedule: 'always',
+      job: { grade: '1045', section: { shape: 'round', diameterMm: 120 } },
+      initialBladeUse: 0,
+    },
+    ...extra,
+  });
+  const m = scoreRun(run, (t) => seeds.lookup.fault.get(t)?.category ?? 'fault');
+  expect(m.labels, 'the fault happened').toHaveLength(1);
+  const label = m.labels[0]!;
+  expect(label.detected, `${fault} not detected; raised instead: ${label.raisedInstead.join(', ')}`).toBe(
+    true,
+  );
+  const before = m.activations.filter((a) => a.ts < label.onsetTs && a.category !== 'notice');
+  expect(before, 'no fault warning before the onset').toEqual([]);
+  return label;
+}
+
 describe.each(FAULT_KINDS)('detection: %s', (fault) => {
   it('is warned about during the fault, with that type (top cause), and not before', () => {
-    const run = runEvaluation({
-      seeds,
-      seed: 7,
-      days: 0.6,
-      machines: [machine],
-      plan: [scenario(fault)],
-      tuning: {
-        schedule: 'always',
-        job: { grade: '1045', section: { shape: 'round', diameterMm: 120 } },
-        initialBladeUse: 0,
-      },
-    });
-    const m = scoreRun(run, (t) => seeds.lookup.fault.get(t)?.category ?? 'fault');
-    expect(m.labels, 'the fault happened').toHaveLength(1);
-    const label = m.labels[0]!;
-    expect(label.detected, `${fault} not detected; raised instead: ${label.raisedInstead.join(', ')}`).toBe(
-      true,
-    );
-    const before = m.activations.filter((a) => a.ts < label.onsetTs && a.category !== 'notice');
-    expect(before, 'no fault warning before the onset').toEqual([]);
+    const label = detect(fault);
     if (label.eventDelayS !== undefined) expect(label.eventDelayS).toBeLessThanOrEqual(2);
   });
 });
@@ -62,31 +69,13 @@ describe.each<FaultKind>(['blade-breakage', 'motor-overload'])(
   'detection from the telemetry alone (a controller that reports no alarms): %s',
   (fault) => {
     it('is warned about within 2 s of the event, with that type, and not before', () => {
-      const run = runEvaluation({
-        seeds,
-        seed: 7,
-        days: 0.6,
-        machines: [machine],
-        plan: [scenario(fault)],
+      const label = detect(fault, {
         withholdAlarms: true,
         // the stop is seen when the message carrying it arrives: one sample per message here (with
         // 5-sample batches the warning waits for the batch, up to 4 s more)
         samplesPerMessage: 1,
-        tuning: {
-          schedule: 'always',
-          job: { grade: '1045', section: { shape: 'round', diameterMm: 120 } },
-          initialBladeUse: 0,
-        },
       });
-      const m = scoreRun(run, (t) => seeds.lookup.fault.get(t)?.category ?? 'fault');
-      expect(m.labels).toHaveLength(1);
-      const label = m.labels[0]!;
-      expect(label.detected, `${fault} not detected; raised instead: ${label.raisedInstead.join(', ')}`).toBe(
-        true,
-      );
       expect(label.eventDelayS).toBeLessThanOrEqual(2);
-      const before = m.activations.filter((a) => a.ts < label.onsetTs && a.category !== 'notice');
-      expect(before).toEqual([]);
     });
   },
 );
