@@ -7,11 +7,11 @@
  *   memory   RSS per 1,000 connected idle and active machines
  * Prints a table and writes JSON (default .bench/results.json). Not a test: nothing asserts.
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { dirname } from 'node:path';
 import { Command } from 'commander';
-import { type InfluxdHandle, startInfluxd } from '../test/helpers/influxd.js';
+import { INFLUXD_BIN, type InfluxdHandle, startInfluxd } from '../test/helpers/influxd.js';
 import { fmt, machineDescription, progress } from './lib/common.js';
 import { summarizeProfiles } from './lib/profile.js';
 import { runBroker } from './scenarios/broker.js';
@@ -69,6 +69,22 @@ const SAMPLES_PER_MESSAGE = 10;
 const machines = Number(o.machines);
 if (scenarios.has('warning') && !scenarios.has('e2e') && !o.warningRate) {
   process.stderr.write('bench: the warning scenario needs e2e in the same run or --warning-rate <msg/s>\n');
+  process.exit(2);
+}
+
+// the baselines are real servers from Debian: say what is missing before anything starts
+const missing: string[] = [];
+const needsInflux = scenarios.has('ceiling') || scenarios.has('e2e') || scenarios.has('warning');
+if (needsInflux && !existsSync(INFLUXD_BIN)) missing.push(`${INFLUXD_BIN} (apt-get install influxdb)`);
+if (scenarios.has('broker')) {
+  for (const bin of ['/usr/sbin/mosquitto', '/usr/bin/mosquitto_passwd'])
+    if (!existsSync(bin)) missing.push(`${bin} (apt-get install mosquitto)`);
+}
+if (missing.length > 0) {
+  process.stderr.write(
+    `bench: these baselines are not installed:\n  ${missing.join('\n  ')}\n` +
+      'install them or leave their scenarios out (--scenarios …)\n',
+  );
   process.exit(2);
 }
 
