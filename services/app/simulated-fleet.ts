@@ -56,7 +56,7 @@ export async function startSimulatedFleet(deps: {
     seeds,
     machines,
     brokerUrl: deps.brokerUrl,
-    logger: deps.logger.child({ svc: 'simulator' }),
+    logger: deps.logger, // the fleet names itself (svc: simulator)
     seed: config.simulator.seed,
     speed: config.simulator.speed,
     sampleIntervalMs: config.simulator.sampleIntervalMs,
