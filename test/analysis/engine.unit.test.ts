@@ -159,3 +159,46 @@ describe('isolation', () => {
     expect(e.failureCounts.get('boom@1')).toBe(failures.length);
   });
 });
+
+describe('abrupt stop from the telemetry (a controller that reports no alarms)', () => {
+  it('the blade stopping dead in an aborted cut is a breakage; a normal cut end is not', () => {
+    // a controller that reports no alarms and no head position: the cut record says aborted
+    const run = (completed: boolean) => {
+      const e = new AnalysisEngine({ seeds });
+      boot(e);
+      const noHead = (ts: number) => {
+        const { headPosition: _, ...rest } = cuttingSample(ts);
+        return rest;
+      };
+      const stopAt = T0 + 60_000;
+      const outs = samples(e, T0, 61, (ts) =>
+        ts < stopAt ? noHead(ts) : { ...noHead(ts), bladeSpeed: 0, feedForce: 0, motorCurrent: 0, power: 0 },
+      );
+      outs.push(
+        feed(e, {
+          kind: 'cut',
+          payload: {
+            ...env(stopAt + 500),
+            cutId: 'c-1',
+            start: T0,
+            end: stopAt,
+            completed,
+            material: { grade: '1045' },
+            section: { shape: 'round', diameterMm: 120 },
+            areaCm2: completed ? 113.1 : 60,
+            cuttingRateCm2Min: 60,
+            energyKWh: 0.03,
+            cuttingEnergyKWh: 0.01,
+            peakCurrentA: 4.4,
+            meanCurrentA: 4.2,
+            maxDeviationMm: 0.1,
+            bladeId: 'B1',
+          },
+        }),
+      );
+      return raised(outs).map((ev) => ev.type);
+    };
+    expect(run(false)).toContain('blade-breakage');
+    expect(run(true)).not.toContain('blade-breakage');
+  });
+});

@@ -24,6 +24,8 @@ interface State {
   abortTs: number;
   abort: { peakCurrentA: number; areaCm2: number } | null;
   alarmTs: number;
+  /** the blade last stopped abruptly in the cut without the controller reporting a stop */
+  stopTs: number;
   /** head position at the last cutting sample of recent stops out of the cut (normal cut ends) */
   endHeights: number[];
 }
@@ -39,8 +41,8 @@ const END_HEIGHTS = 25;
  * reported): the blade went from cutting speed to standstill between two consecutive samples
  * with the head clearly above where this machine's cuts end — in the middle of the work, not at
  * the bed. Many saws stop the blade when the head reaches the bed, so those stops are learned as
- * the machine's cut-end height; a machine that reports no head position, or has not shown that
- * height yet, is judged on the controller's alarms and aborted cuts only. A controller that
+ * the machine's cut-end height. A machine that reports no head position (or has not shown that
+ * height yet) needs its aborted cut record next to the abrupt stop instead. A controller that
  * reports no alarms must not hide a broken blade. Holds until the controller is reset or the
  * blade comes off.
  */
@@ -52,6 +54,7 @@ export const abruptStop = defineRule({
     abortTs: Number.NEGATIVE_INFINITY,
     abort: null,
     alarmTs: Number.NEGATIVE_INFINITY,
+    stopTs: Number.NEGATIVE_INFINITY,
     endHeights: [],
   }),
   onCutRecord(st, ctx, c, p) {
@@ -83,12 +86,16 @@ export const abruptStop = defineRule({
       const prev = e.prev;
       // a gap in the data is no evidence of how the blade stopped
       if (!prev || e.s.ts - prev.ts > p.maxGapS * 1000 || !((prev.bladeSpeed ?? 0) >= p.minCutSpeed)) return;
+      // with an aborted cut record within withinS this stop is the breakage (check below)
+      st.stopTs = e.s.ts;
       const head = prev.headPosition;
-      if (head === undefined) return;
-      if (!stoppedAboveTheBed(st, head, p)) {
+      if (head === undefined || !stoppedAboveTheBed(st, head, p)) {
         // a normal cut end (many saws stop the blade when the head reaches the bed): learned
-        st.endHeights.push(head);
-        if (st.endHeights.length > END_HEIGHTS) st.endHeights.shift();
+        if (head !== undefined) {
+          st.endHeights.push(head);
+          if (st.endHeights.length > END_HEIGHTS) st.endHeights.shift();
+        }
+        check(st, ctx, p.withinS);
         return;
       }
       // this stop is the evidence (not an aborted cut seen earlier)
@@ -115,7 +122,9 @@ function stoppedAboveTheBed(st: State, head: number, p: z.infer<typeof Params>):
   return head - end > Math.max(p.minHeadAboveMm, 4 * spread);
 }
 
+/** Flags when an aborted cut meets a stop on an alarm or an abrupt stop of the blade in the cut. */
 function check(st: State, ctx: Parameters<NonNullable<typeof abruptStop.onState>>[1], withinS: number) {
-  if (ctx.active || !st.abort || Math.abs(st.abortTs - st.alarmTs) > withinS * 1000) return;
+  const near = (ts: number) => Math.abs(st.abortTs - ts) <= withinS * 1000;
+  if (ctx.active || !st.abort || !(near(st.alarmTs) || near(st.stopTs))) return;
   ctx.set(true, { stoppedAt: st.abortTs, peakCurrentA: st.abort.peakCurrentA, cutAreaCm2: st.abort.areaCm2 });
 }
