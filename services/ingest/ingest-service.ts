@@ -7,9 +7,10 @@ import type { StoreBatch, TelemetryStore } from '../core/ports.js';
 import { convertRecord, reconvert, rejected } from './convert.js';
 import { type Arrival, GroupCommit } from './group-commit.js';
 import { type DeadLetterInput, IngestState } from './ingest-state.js';
-import { type Cursor, compareCursor, Journal, type JournalRecord } from './journal.js';
+import { type Cursor, Journal, type JournalRecord } from './journal.js';
 import { type IngestMetrics, ingestMetrics } from './metrics.js';
 import { MEASUREMENTS, scannedPoints } from './points.js';
+import { RecordQueue } from './record-queue.js';
 import { type QualityEvent, SequenceTracker } from './sequence.js';
 import type { MessageSource } from './sources.js';
 
@@ -90,13 +91,8 @@ export class IngestService {
   private readonly tracker = new SequenceTracker();
   /** accepted, not yet journaled (nor acknowledged): the group of this turn of the event loop */
   private readonly arrivals: GroupCommit;
-  /** records received, in order; taken slots are cleared so that nothing holds a converted record */
-  private queue: (JournalRecord | undefined)[] = [];
-  private queueHead = 0;
-  private queueBytes = 0;
-  /** true while records exist on disk that are not in the memory queue */
-  private overflow = false;
-  private readCursor: Cursor = { segment: 0, offset: 0 };
+  /** journaled records not converted yet: in memory, or read back from disk */
+  private readonly queue: RecordQueue;
   /** end of the last record converted (the start of the next batch) */
   private takenEnd: Cursor = { segment: 0, offset: 0 };
   /** built, not yet committed, in journal order */
@@ -141,6 +137,7 @@ export class IngestService {
         this.log.error({ err, messages }, 'journal append failed; messages not acknowledged'),
     });
     this.state = new IngestState(join(dir, 'ingest.sqlite'));
+    this.queue = new RecordQueue(this.journal, deps.config.ingest.memoryQueueBytes);
   }
 
   async start(): Promise<void> {
@@ -149,10 +146,9 @@ export class IngestService {
     if (this.journal.repairedBytes > 0)
       this.log.warn({ bytes: this.journal.repairedBytes }, 'journal tail repaired');
     this.tracker.restore(this.state.seqSnapshot());
-    this.readCursor = this.journal.committedCursor;
+    this.queue.startFrom(this.journal.committedCursor);
     this.takenEnd = this.journal.committedCursor;
-    this.overflow = compareCursor(this.readCursor, this.journal.head) < 0;
-    if (this.overflow)
+    if (this.queue.fromDisk)
       this.log.info({ pendingBytes: this.journal.pendingBytes() }, 'replaying journal backlog');
     this.m.pendingBytes.set(this.journal.pendingBytes());
     if (this.deps.config.ingest.fsync === 'interval') {
@@ -208,13 +204,7 @@ export class IngestService {
   }
 
   private hasBacklog(): boolean {
-    return (
-      this.arrivals.waiting > 0 ||
-      this.pending.length > 0 ||
-      this.open !== null ||
-      this.queueHead < this.queue.length ||
-      this.overflow
-    );
+    return this.arrivals.waiting > 0 || this.pending.length > 0 || this.open !== null || this.queue.waiting;
   }
 
   /** A group of accepted messages is journaled: count them and queue them for the flusher. */
@@ -223,55 +213,10 @@ export class IngestService {
     this.counts.received += group.length;
     let start = before;
     for (let i = 0; i < group.length; i++) {
-      this.enqueue(group[i]!, start, ends[i]!);
+      const a = group[i]!;
+      this.queue.add(a.topic, a.payload, start, ends[i]!);
       start = ends[i]!;
     }
-  }
-
-  /** Queues a journaled record for the flusher (or leaves it to be read back from disk). */
-  private enqueue(a: Arrival, before: Cursor, end: Cursor): void {
-    if (this.overflow) return;
-    const size = a.payload.length + a.topic.length;
-    if (this.queueBytes + size > this.deps.config.ingest.memoryQueueBytes) {
-      // Memory is full (store down for a while): the rest is read back from disk in order.
-      this.overflow = true;
-      this.readCursor = before;
-      return;
-    }
-    this.queue.push({ topic: a.topic, payload: a.payload, end });
-    this.queueBytes += size;
-  }
-
-  private take(max: number): JournalRecord[] {
-    if (this.queueHead < this.queue.length) {
-      const end = Math.min(this.queue.length, this.queueHead + max);
-      const out: JournalRecord[] = [];
-      for (let i = this.queueHead; i < end; i++) {
-        const r = this.queue[i]!;
-        this.queue[i] = undefined;
-        this.queueBytes -= r.payload.length + r.topic.length;
-        out.push(r);
-      }
-      this.queueHead = end;
-      if (this.queueHead > 4096 && this.queueHead * 2 > this.queue.length) {
-        this.queue = this.queue.slice(this.queueHead);
-        this.queueHead = 0;
-      }
-      return out;
-    }
-    if (!this.overflow) return [];
-    const out = this.journal.read(this.readCursor, max);
-    if (out.length === 0) {
-      this.overflow = false; // caught up with the head: appends go to memory again
-      return out;
-    }
-    this.readCursor = out[out.length - 1]!.end;
-    return out;
-  }
-
-  /** Records received and not yet converted. */
-  private hasQueued(): boolean {
-    return this.queueHead < this.queue.length || this.overflow;
   }
 
   /**
@@ -296,8 +241,8 @@ export class IngestService {
       // small takes near the limit, so a batch overshoots it by at most about one record
       const room = Math.ceil((maxPoints - b.store.points) / 16);
       // (records read back from the journal come in bigger reads: each read is a file read)
-      const step = this.overflow ? 256 : 32;
-      const records = this.take(Math.min(step, room, MAX_RECORDS_PER_BATCH - b.items.length));
+      const step = this.queue.fromDisk ? 256 : 32;
+      const records = this.queue.take(Math.min(step, room, MAX_RECORDS_PER_BATCH - b.items.length));
       if (records.length === 0) break;
       took = true;
       for (const record of records) this.convertInto(b, record, now);
@@ -381,12 +326,12 @@ export class IngestService {
         // a full batch goes at once; a partial one when the store is idle, nothing is left to
         // convert and its oldest record has waited the flush interval
         const due = performance.now() - this.openSince >= flushMs;
-        if (!this.isFull(open) && (this.pending.length > 0 || this.hasQueued() || !due)) break;
+        if (!this.isFull(open) && (this.pending.length > 0 || this.queue.waiting || !due)) break;
         this.pending.push(this.seal());
       }
       // more to convert next turn; with every write slot taken nothing can be (spinning on the
       // next turn then would only burn CPU until a write settles)
-      const more = this.running && this.hasQueued() && this.pending.length < depth && !this.deferred;
+      const more = this.running && this.queue.waiting && this.pending.length < depth && !this.deferred;
       const head = this.pending[0];
       if (!head) {
         if (!this.running) break;

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { Journal } from '../../services/ingest/journal.js';
+import { RecordQueue } from '../../services/ingest/record-queue.js';
 
 const dirs: string[] = [];
 function tempDir(): string {
@@ -146,5 +147,47 @@ describe('ingest journal', () => {
     k.append('c', Buffer.from('three'));
     expect(k.read(recs[1]!.end, 10).map((r) => r.payload.toString())).toEqual(['three']);
     k.close();
+  });
+
+  it('queues records in memory up to its budget, reads the rest back from disk in order, then returns to memory', () => {
+    const dir = tempDir();
+    const j = new Journal({ dir, fsync: 'never', maxSegmentBytes: 4096 });
+    j.open(null);
+    const q = new RecordQueue(j, 2_000);
+    q.startFrom(j.committedCursor);
+    expect(q.waiting).toBe(false);
+    const append = (i: number) => {
+      const topic = `t/${i}`;
+      const payload = Buffer.from(JSON.stringify({ i, pad: 'x'.repeat(80) }));
+      const before = j.head;
+      const end = j.append(topic, payload);
+      q.add(topic, payload, before, end);
+    };
+    // ~100 bytes each: the first ~20 fit in memory, the other 80 stay on disk only
+    for (let i = 0; i < 100; i++) append(i);
+    expect(q.fromDisk).toBe(true);
+    const taken: string[] = [];
+    for (let r = q.take(7); r.length > 0; r = q.take(7)) taken.push(...r.map((x) => x.topic));
+    expect(taken).toEqual(Array.from({ length: 100 }, (_, i) => `t/${i}`));
+    expect(q.waiting).toBe(false);
+    expect(q.fromDisk).toBe(false);
+    // caught up: new records go to memory again
+    append(100);
+    expect(q.fromDisk).toBe(false);
+    expect(q.take(10).map((x) => x.topic)).toEqual(['t/100']);
+    j.close();
+  });
+
+  it('reads a backlog found at start-up from disk first', () => {
+    const dir = tempDir();
+    const j = new Journal({ dir, fsync: 'never', maxSegmentBytes: 4096 });
+    j.open(null);
+    const start = j.committedCursor;
+    for (let i = 0; i < 30; i++) j.append(`t/${i}`, Buffer.from(`{"i":${i}}`));
+    const q = new RecordQueue(j, 1_000_000);
+    q.startFrom(start);
+    expect(q.waiting && q.fromDisk).toBe(true);
+    expect(q.take(100).map((x) => x.topic)).toEqual(Array.from({ length: 30 }, (_, i) => `t/${i}`));
+    j.close();
   });
 });
