@@ -14,6 +14,7 @@ import { Command } from 'commander';
 import { INFLUXD_BIN, type InfluxdHandle, startInfluxd } from '../test/helpers/influxd.js';
 import { fmt, machineDescription, progress } from './lib/common.js';
 import { summarizeProfiles } from './lib/profile.js';
+import { MOSQUITTO_BIN, MOSQUITTO_PASSWD_BIN } from './lib/servers.js';
 import { runBroker } from './scenarios/broker.js';
 import { runCeiling } from './scenarios/ceiling.js';
 import { runE2e } from './scenarios/e2e.js';
@@ -77,7 +78,7 @@ const missing: string[] = [];
 const needsInflux = scenarios.has('ceiling') || scenarios.has('e2e') || scenarios.has('warning');
 if (needsInflux && !existsSync(INFLUXD_BIN)) missing.push(`${INFLUXD_BIN} (apt-get install influxdb)`);
 if (scenarios.has('broker')) {
-  for (const bin of ['/usr/sbin/mosquitto', '/usr/bin/mosquitto_passwd'])
+  for (const bin of [MOSQUITTO_BIN, MOSQUITTO_PASSWD_BIN])
     if (!existsSync(bin)) missing.push(`${bin} (apt-get install mosquitto)`);
 }
 if (missing.length > 0) {

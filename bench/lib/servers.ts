@@ -40,6 +40,10 @@ function stopper(child: ChildProcess): () => Promise<void> {
     });
 }
 
+/** Debian's Mosquitto broker and its password tool (the broker scenario's baseline). */
+export const MOSQUITTO_BIN = '/usr/sbin/mosquitto';
+export const MOSQUITTO_PASSWD_BIN = '/usr/bin/mosquitto_passwd';
+
 /** SawBrain (roles as given) in its own process, so its RSS and CPU are its own. */
 export async function startSawbrainProcess(
   dataDir: string,
@@ -88,7 +92,7 @@ export async function startMosquitto(
       '\n',
     ),
   );
-  execFileSync('mosquitto_passwd', ['-U', passwd]);
+  execFileSync(MOSQUITTO_PASSWD_BIN, ['-U', passwd]);
   const acl = join(dir, 'acl');
   writeFileSync(
     acl,
@@ -111,7 +115,7 @@ export async function startMosquitto(
   // started as root, mosquitto drops to its own user: it must be able to read its files
   chmodSync(dir, 0o755);
   for (const f of [passwd, acl, conf]) chmodSync(f, 0o644);
-  const child = spawn('/usr/sbin/mosquitto', ['-c', conf], { stdio: ['ignore', 'ignore', 'inherit'] });
+  const child = spawn(MOSQUITTO_BIN, ['-c', conf], { stdio: ['ignore', 'ignore', 'inherit'] });
   const url = `mqtt://127.0.0.1:${port}`;
   await waitForMqtt(url, subscriber);
   return { pid: child.pid!, url, stop: stopper(child) };

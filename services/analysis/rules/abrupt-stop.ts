@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { MAD_TO_SIGMA, median } from '../baselines/robust.js';
+import { median, robustSigma } from '../baselines/robust.js';
 import { defineRule } from './types.js';
 
 const Params = z.strictObject({
@@ -118,8 +118,7 @@ export const abruptStop = defineRule({
 function stoppedAboveTheBed(st: State, head: number, p: z.infer<typeof Params>): boolean {
   if (st.endHeights.length < p.learnStops) return false;
   const end = median(st.endHeights);
-  const spread = MAD_TO_SIGMA * median(st.endHeights.map((h) => Math.abs(h - end)));
-  return head - end > Math.max(p.minHeadAboveMm, 4 * spread);
+  return head - end > Math.max(p.minHeadAboveMm, 4 * robustSigma(st.endHeights, end));
 }
 
 /** Flags when an aborted cut meets a stop on an alarm or an abrupt stop of the blade in the cut. */
